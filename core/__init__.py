@@ -1,0 +1,1 @@
+"""Gradient Descent Drafts: the lesson's loop, its drafts and their outcomes, without any UI."""

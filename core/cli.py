@@ -1,0 +1,91 @@
+"""``python -m core``: run one configuration of the lesson's loop and print it as the lesson does."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+
+from core import engine
+from core.data import BUILTIN_DATASETS
+from core.drafts import DRAFTS, SOLUTION, ConfigError, LoopConfig, Update
+
+
+def _rounded(value: float) -> float | None:
+    """A value as the lesson prints it (3 decimals); None where torch had no gradient."""
+    return None if math.isnan(value) else round(value, 3)
+
+
+def iteration_line(row) -> str:
+    """One iteration in the lesson's print format, with values from before its update."""
+    return (
+        f"iteration {row.iteration}: (m, b) = ({_rounded(row.m)}, {_rounded(row.b)}), "
+        f"(m.grad, b.grad) = ({_rounded(row.m_grad)}, {_rounded(row.b_grad)}), loss = {_rounded(row.loss)}"
+    )
+
+
+def report_lines(result: engine.RunResult, print_first: int) -> list[str]:
+    """Everything the command prints for a run: first iterations, warnings, last line."""
+    lines = [iteration_line(row) for row in result.trajectory.head(print_first).itertuples()]
+    lines += [f"{w.category}: {w.message} (iteration {w.iteration})" for w in result.outcome.warnings]
+    lines.append(result.outcome.last_line())
+    return lines
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m core",
+        description="Fit sleep = m * screentime + b with the lesson's PyTorch loop. "
+        "Without flags this runs the solution; each flag switches a bug on.",
+    )
+    parser.add_argument("--draft", choices=list(DRAFTS), help="start from a lesson draft (4 is the solution)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--outside-no-grad", dest="no_grad", action="store_const", const=False, help="update outside torch.no_grad()"
+    )
+    where.add_argument(
+        "--inside-no-grad", dest="no_grad", action="store_const", const=True, help="update inside torch.no_grad()"
+    )
+    parser.add_argument("--update", choices=[u.value for u in Update], help="how the update is written")
+    zeroing = parser.add_mutually_exclusive_group()
+    zeroing.add_argument(
+        "--keep-grads", dest="zero_grad", action="store_const", const=False, help="never zero the gradients"
+    )
+    zeroing.add_argument(
+        "--zero-grads", dest="zero_grad", action="store_const", const=True, help="zero the gradients after the update"
+    )
+    parser.add_argument("--iterations", type=int, metavar="N", help="1 is a single step (default 10000)")
+    parser.add_argument("--lr", type=float, metavar="X", help="learning rate (default 0.02)")
+    parser.add_argument("--dataset", choices=list(BUILTIN_DATASETS), help="default: solution")
+    parser.add_argument("--print-first", type=int, default=0, metavar="N", help="print the first N iterations")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> LoopConfig:
+    """The draft (or the solution) with every flag given on top of it."""
+    base = DRAFTS[args.draft] if args.draft else SOLUTION
+    changes = {
+        name: getattr(args, name)
+        for name in ("no_grad", "update", "zero_grad", "iterations", "lr", "dataset")
+        if getattr(args, name) is not None
+    }
+    return base.with_changes(**changes)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.print_first < 0:
+        parser.error("--print-first must be 0 or more")
+    try:
+        config = config_from_args(args)
+    except ConfigError as error:
+        parser.error(str(error))
+    result = engine.run(config)
+    print("\n".join(report_lines(result, args.print_first)))
+    return 0 if result.outcome.finished else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The loop configuration: one frozen value that says everything about a run, and the drafts."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from core.data import DEFAULT_DATASET
+
+
+class Update(StrEnum):
+    """How the parameter update is written."""
+
+    IN_PLACE = "in-place"  # m -= lr*m.grad
+    REASSIGN = "reassign"  # m = m - lr*m.grad
+    DATA = "data"  # m.data = m - lr*m.grad
+
+
+# Bounds a user may choose from; anything outside is refused, never clamped.
+ITERATIONS_RANGE = (1, 100_000)
+LR_RANGE = (1e-6, 100.0)
+INITIAL_RANGE = (-1_000.0, 1_000.0)
+
+
+class ConfigError(ValueError):
+    """A setting outside its bounds; the message says which and what is allowed."""
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """Everything about one run of the lesson's loop; the solution when left at its defaults."""
+
+    no_grad: bool = True  # the update is wrapped in `with torch.no_grad():`
+    update: Update = Update.IN_PLACE
+    zero_grad: bool = True  # gradients set to None after the update
+    iterations: int = 10_000  # 1 is the lesson's "one step": no loop at all
+    lr: float = 0.02
+    m0: float = 0.0
+    b0: float = 0.0
+    dataset: str = DEFAULT_DATASET
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "update", Update(self.update))
+        check_range("iterations", self.iterations, ITERATIONS_RANGE, integer=True)
+        check_range("learning rate", self.lr, LR_RANGE)
+        check_range("initial m", self.m0, INITIAL_RANGE)
+        check_range("initial b", self.b0, INITIAL_RANGE)
+
+    @property
+    def loops(self) -> bool:
+        """Whether the code has a `for` loop (more than the lesson's single step)."""
+        return self.iterations > 1
+
+    def with_changes(self, **changes: object) -> LoopConfig:
+        """A copy with some settings changed (validated again)."""
+        return replace(self, **changes)
+
+
+def check_range(name: str, value: float, bounds: tuple[float, float], integer: bool = False) -> None:
+    """Refuse a value outside ``bounds`` (inclusive) with a message a learner can act on."""
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"The {name} must be a number, not {value!r}.")
+    if integer and value != int(value):
+        raise ConfigError(f"The {name} must be a whole number, not {value!r}.")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(f"The {name} must be between {low:g} and {high:g}; {value!r} is outside that range.")
+
+
+UPDATE_WORDS = {
+    Update.IN_PLACE: "in place (m -= lr*m.grad)",
+    Update.REASSIGN: "reassignment (m = m - lr*m.grad)",
+    Update.DATA: "through .data (m.data = m - lr*m.grad)",
+}
+
+SOLUTION = LoopConfig()
+
+# The lesson's drafts, in order; Draft 4 is the solution. Drafts 1 and 2 are single steps
+# and write no zeroing lines.
+DRAFTS: dict[str, LoopConfig] = {
+    "1": LoopConfig(no_grad=False, update=Update.REASSIGN, zero_grad=False, iterations=1),
+    "2": LoopConfig(no_grad=True, update=Update.IN_PLACE, zero_grad=False, iterations=1),
+    "3": LoopConfig(no_grad=True, update=Update.IN_PLACE, zero_grad=False, iterations=10_000),
+    "4": SOLUTION,
+}
+
+DRAFT_TITLES: dict[str, str] = {
+    "1": "Draft 1: one step, update by reassignment outside no_grad",
+    "2": "Draft 2: one step, update in place inside no_grad",
+    "3": "Draft 3: the loop, gradients never zeroed",
+    "4": "Draft 4: the solution",
+}
+
+
+def differences(config: LoopConfig) -> list[str]:
+    """How a configuration's loop departs from the solution's, in plain words."""
+    found = []
+    if not config.no_grad:
+        found.append("update outside torch.no_grad()")
+    if config.update != SOLUTION.update:
+        found.append(f"update written as {UPDATE_WORDS[config.update]}")
+    if not config.zero_grad and config.loops:
+        found.append("gradients never zeroed")
+    if not config.loops:
+        found.append("one step instead of a loop")
+    return found
+
+
+def matching_draft(config: LoopConfig) -> str | None:
+    """The name of the lesson draft this configuration is, ignoring lr, start and dataset."""
+    for name, draft in DRAFTS.items():
+        if replace(config, lr=draft.lr, m0=draft.m0, b0=draft.b0, dataset=draft.dataset) == draft:
+            return name
+    return None

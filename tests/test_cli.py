@@ -1,0 +1,102 @@
+"""``python -m core``: the lesson's print format, flags on top of drafts, exit statuses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from core.cli import main
+from tests.conftest import ROOT
+
+ITERATION_0 = "iteration 0: (m, b) = (0.0, 0.0), (m.grad, b.grad) = (-6.635, -0.917), loss = 5.659"
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, list[str], str]:
+    try:
+        status = main(list(argv))
+    except SystemExit as exit_:
+        status = exit_.code
+    captured = capsys.readouterr()
+    return status, captured.out.splitlines(), captured.err
+
+
+def test_solution_prints_the_lessons_lines(capsys):
+    status, lines, _ = run_cli(capsys, "--print-first", "2")
+    assert status == 0
+    assert lines == [
+        ITERATION_0,
+        "iteration 1: (m, b) = (0.133, 0.018), (m.grad, b.grad) = (-5.855, -0.853), loss = 4.81",
+        "(m, b) = (-0.7550320029258728, 11.24125862121582)",
+    ]
+
+
+def test_a_second_iteration_of_draft_1_warns_then_raises(capsys):
+    status, lines, _ = run_cli(capsys, "--draft", "1", "--iterations", "2", "--print-first", "5")
+    assert status == 1
+    assert lines[0] == ITERATION_0
+    assert lines[1] == "iteration 1: (m, b) = (0.133, 0.018), (m.grad, b.grad) = (None, None), loss = 4.81"
+    assert lines[2].startswith("UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor")
+    assert lines[2].endswith("(iteration 1)")
+    assert lines[3] == "TypeError: unsupported operand type(s) for *: 'float' and 'NoneType' (iteration 1)"
+    assert len(lines) == 4
+
+
+def test_in_place_update_outside_no_grad_raises_at_once(capsys):
+    status, lines, _ = run_cli(capsys, "--outside-no-grad", "--iterations", "3")
+    assert status == 1
+    assert lines == [
+        "RuntimeError: a leaf Variable that requires grad is being used in an in-place operation. (iteration 0)"
+    ]
+
+
+def test_flags_override_the_draft(capsys):
+    status, lines, _ = run_cli(
+        capsys, "--draft", "1", "--inside-no-grad", "--update", "in-place", "--zero-grads", "--iterations", "3"
+    )
+    status_2, lines_2, _ = run_cli(capsys, "--draft", "3", "--zero-grads", "--iterations", "3")
+    status_3, lines_3, _ = run_cli(capsys, "--iterations", "3")
+    assert status == status_2 == status_3 == 0
+    assert lines == lines_2 == lines_3
+
+
+def test_problem_dataset_single_step(capsys):
+    status, lines, _ = run_cli(capsys, "--dataset", "problem", "--iterations", "1", "--print-first", "1")
+    assert status == 0
+    assert lines == [
+        "iteration 0: (m, b) = (0.0, 0.0), (m.grad, b.grad) = (-6.205, -0.88), loss = 4.76",
+        "(m, b) = (0.12410296499729156, 0.017596404999494553)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["--lr", "-1"], "learning rate must be between"),
+        (["--lr", "nan"], "learning rate must be between"),
+        (["--iterations", "0"], "iterations must be between"),
+        (["--iterations", "100001"], "iterations must be between"),
+        (["--iterations", "ten"], "invalid int value"),
+        (["--print-first", "-1"], "--print-first must be 0 or more"),
+        (["--draft", "7"], "invalid choice"),
+        (["--update", "sideways"], "invalid choice"),
+        (["--keep-grads", "--zero-grads"], "not allowed with"),
+    ],
+)
+def test_bad_arguments_exit_2_with_usage(capsys, argv, complaint):
+    status, lines, err = run_cli(capsys, *argv)
+    assert status == 2 and lines == []
+    assert err.startswith("usage: python -m core") and complaint in err
+
+
+def test_module_entry_point_runs_in_a_fresh_process():
+    completed = subprocess.run(
+        [sys.executable, "-m", "core", "--draft", "2", "--print-first", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines() == [ITERATION_0, "(m, b) = (0.13270613551139832, 0.018332617357373238)"]
