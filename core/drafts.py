@@ -113,3 +113,16 @@ def matching_draft(config: LoopConfig) -> str | None:
         if replace(config, lr=draft.lr, m0=draft.m0, b0=draft.b0, dataset=draft.dataset) == draft:
             return name
     return None
+
+
+# Named configurations to compare: the drafts and the other rows of the lesson's bug table.
+VARIANTS: dict[str, tuple[str, LoopConfig]] = {
+    "1": ("Draft 1", DRAFTS["1"]),
+    "2": ("Draft 2", DRAFTS["2"]),
+    "3": ("Draft 3 (gradients never zeroed)", DRAFTS["3"]),
+    "4": ("Draft 4 (solution)", DRAFTS["4"]),
+    "1-loop": ("Draft 1, looped", DRAFTS["1"].with_changes(iterations=SOLUTION.iterations)),
+    "in-place-outside": ("In place, outside no_grad", SOLUTION.with_changes(no_grad=False)),
+    "reassign-inside": ("Reassignment inside no_grad", SOLUTION.with_changes(update=Update.REASSIGN)),
+    "data": ("Update through .data", SOLUTION.with_changes(update=Update.DATA, no_grad=False)),
+}

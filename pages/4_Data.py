@@ -1,0 +1,111 @@
+"""Your data: upload or paste a CSV file, pick the x and y columns, and fit your own line."""
+
+import pandas as pd
+import streamlit as st
+
+from core.data import MAX_BYTES, CsvTable, DataError, dataset_from_table, parse_csv
+from ui import layout
+from ui.text import plain
+
+UPLOAD, PASTE = "upload", "paste"  # widget keys
+PENDING = "data_pending"  # session: (raw bytes, source name) of the file being looked at
+ERROR = "data_error"  # session: the last refusal, shown until the user acts again
+X_COLUMN, Y_COLUMN, X_LABEL, Y_LABEL = "x_column", "y_column", "x_label", "y_label"
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the file...")
+def parsed(raw: bytes) -> CsvTable:
+    return parse_csv(raw)
+
+
+def take(raw: bytes, source: str) -> None:
+    """Look at a new file: keep it if it parses, else keep what the user had and say why."""
+    try:
+        parsed(raw)
+    except DataError as error:
+        st.session_state[ERROR] = f"{source} could not be used. {error}"
+        return
+    st.session_state[ERROR] = None
+    st.session_state[PENDING] = (raw, source)
+    for key in (X_COLUMN, Y_COLUMN, X_LABEL, Y_LABEL):
+        st.session_state.pop(key, None)
+
+
+def on_upload() -> None:
+    upload = st.session_state.get(UPLOAD)
+    if upload is not None:
+        take(upload.getvalue(), f"The file '{upload.name}'")
+
+
+def on_paste() -> None:
+    text = st.session_state.get(PASTE, "")
+    take(text.encode("utf-8"), "The pasted text")
+
+
+def activate(table: CsvTable, source: str) -> None:
+    """Make the chosen columns the dataset every page uses."""
+    state = st.session_state
+    try:
+        dataset = dataset_from_table(
+            table,
+            state[X_COLUMN],
+            state[Y_COLUMN],
+            title=f"Your data ({source})",
+            x_label=state[X_LABEL].strip() or state[X_COLUMN],
+            y_label=state[Y_LABEL].strip() or state[Y_COLUMN],
+        )
+    except DataError as error:
+        state[ERROR] = str(error)
+        return
+    state[ERROR] = None
+    state[layout.USER_DATASET] = dataset
+    state[layout.DATASET] = dataset.key
+
+
+def use_builtin(key: str) -> None:
+    st.session_state[layout.DATASET] = key
+
+
+layout.setup("Your data", ":material/upload_file:")
+data = layout.sidebar()
+
+st.title("Your data")
+st.markdown(
+    "Fit a line to your own numbers. Upload a CSV file or paste CSV text with a header row naming the "
+    f"columns (commas, semicolons or tabs; at most {MAX_BYTES // 2**20} MB), pick the x and y columns, and "
+    "every page then uses your data. The lesson's datasets stay one click away."
+)
+st.markdown(
+    f"**In use now:** {plain(data.title)} ({len(data):,} points; x = {plain(data.x_label)}, y = {plain(data.y_label)})"
+)
+if data.key.startswith("csv:"):
+    st.button("Back to the lesson's data", on_click=use_builtin, args=("solution",))
+
+upload_column, paste_column = st.columns(2, gap="large")
+with upload_column:
+    st.file_uploader("Upload a CSV file", type=["csv", "txt", "tsv"], key=UPLOAD, on_change=on_upload)
+with paste_column:
+    st.text_area("Or paste CSV text", key=PASTE, height=140, placeholder="hours,score\n1.5,52\n2.0,58\n...")
+    st.button("Read the pasted text", key="read_paste", on_click=on_paste)
+
+if st.session_state.get(ERROR):
+    st.error(plain(st.session_state[ERROR]))
+
+pending = st.session_state.get(PENDING)
+if pending is None:
+    st.caption("Try it with `data/sample_upload.csv` from the project: hours studied against exam score.")
+    st.stop()
+
+raw, source = pending
+table = parsed(raw)
+st.subheader(plain(f"{source}: {table.rows:,} rows"))
+preview = pd.DataFrame({name: table.values[name][:8] for name in table.numeric})
+st.dataframe(preview, hide_index=True)
+st.caption(f"Number columns: {len(table.numeric)} of {len(table.columns)}; the first 8 rows are shown.")
+
+choose = st.columns(4)
+choose[0].selectbox("x column", table.numeric, index=0, key=X_COLUMN)
+choose[1].selectbox("y column", table.numeric, index=1, key=Y_COLUMN)
+choose[2].text_input("x axis name", key=X_LABEL, placeholder=st.session_state[X_COLUMN], max_chars=40)
+choose[3].text_input("y axis name", key=Y_LABEL, placeholder=st.session_state[Y_COLUMN], max_chars=40)
+st.button("Use this data", type="primary", on_click=activate, args=(table, source))

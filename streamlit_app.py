@@ -1,0 +1,55 @@
+"""Home: the problem, the data and the way into each page."""
+
+import streamlit as st
+
+from core import charts
+from core.data import least_squares
+from core.drafts import SOLUTION
+from ui import layout, runs
+
+layout.setup("Home", ":material/home:")
+data = layout.sidebar()
+
+st.title("Gradient Descent Drafts")
+st.markdown(
+    "*You suspect there's a linear relationship between how much daily screen time a person gets and how "
+    f"many hours they sleep.* Fit `{data.y_label} = m * {data.x_label} + b` by gradient descent, with PyTorch "
+    "autograd computing the gradients of the loss."
+)
+
+solution = runs.run(SOLUTION.with_changes(dataset=data.key), data, "the solution")
+chart_column, numbers_column = st.columns([2, 1], gap="large")
+with chart_column:
+    st.altair_chart(charts.fit_chart(data, [("solution", solution)]))
+with numbers_column:
+    st.markdown(f"**{data.title}**: {len(data):,} points.")
+    outcome = solution.outcome
+    st.metric("m (slope)", f"{outcome.final_m:.3f}")
+    st.metric("b (intercept)", f"{outcome.final_b:.3f}")
+    st.metric("loss (RMSE)", f"{outcome.final_loss:.3f}" if outcome.final_loss is not None else "n/a")
+    best = least_squares(data)
+    st.caption(
+        f"The solution's loop after {SOLUTION.iterations:,} iterations at learning rate {SOLUTION.lr}. "
+        f"The least-squares line is m = {best.m:.3f}, b = {best.b:.3f}."
+    )
+
+st.subheader("What this dashboard teaches")
+st.markdown(
+    "The lesson builds the training loop through drafts, each with a bug every beginner makes:\n"
+    "- **the update outside `torch.no_grad()`**: the parameter stops being a leaf, and the next step fails;\n"
+    "- **gradients never zeroed**: PyTorch accumulates them, and the parameters swing wildly;\n"
+    "- **a single step instead of a loop**.\n\n"
+    "Every result here comes from running the real PyTorch loop: the trajectories of `m` and `b`, the loss, "
+    "the gradients, the fitted line, the exact code that ran, and the real error PyTorch raised."
+)
+
+DESCRIPTIONS = {
+    "Lesson": "Drafts 1 to 4 in order. Predict what each does, then see it run.",
+    "Lab": "Switch each bug on and off; see the code, the outcome and the charts.",
+    "Compare": "Buggy and fixed drafts on the same axes.",
+    "Your data": "Upload or paste a CSV file and fit your own line.",
+}
+for column, (path, label, icon) in zip(st.columns(len(DESCRIPTIONS)), layout.PAGES[1:], strict=True):
+    with column:
+        st.page_link(path, label=label, icon=icon)
+        st.caption(DESCRIPTIONS[label])
