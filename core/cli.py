@@ -34,12 +34,18 @@ def report_lines(result: engine.RunResult, print_first: int) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command's flags: a draft to start from, then one flag per bug and per setting."""
     parser = argparse.ArgumentParser(
         prog="python -m core",
         description="Fit sleep = m * screentime + b with the lesson's PyTorch loop. "
         "Without flags this runs the solution; each flag switches a bug on.",
     )
-    parser.add_argument("--draft", choices=list(DRAFTS), help="start from a lesson draft (4 is the solution)")
+    parser.add_argument(
+        "--draft",
+        choices=list(DRAFTS),
+        help="start from a lesson draft (4 is the solution; sgd is the idiomatic torch.optim.SGD loop, "
+        "where the update flags do not apply and --keep-grads forgets optimizer.zero_grad())",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--outside-no-grad", dest="no_grad", action="store_const", const=False, help="update outside torch.no_grad()"
@@ -65,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> LoopConfig:
     """The draft (or the solution) with every flag given on top of it."""
     base = DRAFTS[args.draft] if args.draft else SOLUTION
+    if base.optimizer and (args.no_grad is not None or args.update is not None):
+        # LoopConfig would quietly ignore them; a flag that changes nothing deserves a word.
+        raise ConfigError("--update, --inside-no-grad and --outside-no-grad do not apply to torch.optim.SGD")
     changes = {
         name: getattr(args, name)
         for name in ("no_grad", "update", "zero_grad", "iterations", "lr", "dataset")
@@ -73,7 +82,22 @@ def config_from_args(args: argparse.Namespace) -> LoopConfig:
     return base.with_changes(**changes)
 
 
+def arguments(config: LoopConfig, print_first: int = 0) -> list[str]:
+    """The flags that make ``python -m core`` run ``config`` (its start must be the lesson's (0, 0))."""
+    if (config.m0, config.b0) != (SOLUTION.m0, SOLUTION.b0):
+        raise ValueError("the command line always starts from (m, b) = (0, 0)")
+    if config.optimizer:
+        flags = ["--draft", "sgd"]
+    else:
+        where = "--inside-no-grad" if config.no_grad else "--outside-no-grad"
+        flags = [where, "--update", config.update.value]
+    flags += ["--zero-grads" if config.zero_grad else "--keep-grads", "--iterations", str(config.iterations)]
+    flags += ["--lr", repr(config.lr), "--dataset", config.dataset]
+    return flags + (["--print-first", str(print_first)] if print_first else [])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command with ``argv`` (default: the process's arguments); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.print_first < 0:

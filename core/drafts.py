@@ -29,19 +29,31 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class LoopConfig:
-    """Everything about one run of the lesson's loop; the solution when left at its defaults."""
+    """Everything about one run of the lesson's loop; the solution when left at its defaults.
+
+    With ``optimizer`` on, ``torch.optim.SGD`` does the update (``optimizer.step()``), so
+    ``no_grad`` and ``update`` do not apply: they are normalised to the solution's values, and
+    two configurations that differ only in them are equal (same run, same cache entry).
+    """
 
     no_grad: bool = True  # the update is wrapped in `with torch.no_grad():`
     update: Update = Update.IN_PLACE
-    zero_grad: bool = True  # gradients set to None after the update
+    zero_grad: bool = True  # gradients zeroed after the update (`optimizer.zero_grad()` with the optimizer)
     iterations: int = 10_000  # 1 is the lesson's "one step": no loop at all
     lr: float = 0.02
     m0: float = 0.0
     b0: float = 0.0
     dataset: str = DEFAULT_DATASET
+    optimizer: bool = False  # torch.optim.SGD([m, b], lr=lr) does the update: the idiomatic draft
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "update", Update(self.update))
+        if not isinstance(self.optimizer, bool):
+            raise ConfigError(f"The optimizer setting must be True or False, not {self.optimizer!r}.")
+        if self.optimizer:
+            # optimizer.step() updates in place under no_grad: what the solution writes by hand.
+            object.__setattr__(self, "no_grad", True)
+            object.__setattr__(self, "update", Update.IN_PLACE)
         check_range("iterations", self.iterations, ITERATIONS_RANGE, integer=True)
         check_range("learning rate", self.lr, LR_RANGE)
         check_range("initial m", self.m0, INITIAL_RANGE)
@@ -77,12 +89,14 @@ UPDATE_WORDS = {
 SOLUTION = LoopConfig()
 
 # The lesson's drafts, in order; Draft 4 is the solution. Drafts 1 and 2 are single steps
-# and write no zeroing lines.
+# and write no zeroing lines. "sgd" comes after the lesson: what a learner writes next, the
+# solution's loop with torch.optim.SGD doing the update and the zeroing.
 DRAFTS: dict[str, LoopConfig] = {
     "1": LoopConfig(no_grad=False, update=Update.REASSIGN, zero_grad=False, iterations=1),
     "2": LoopConfig(no_grad=True, update=Update.IN_PLACE, zero_grad=False, iterations=1),
     "3": LoopConfig(no_grad=True, update=Update.IN_PLACE, zero_grad=False, iterations=10_000),
     "4": SOLUTION,
+    "sgd": LoopConfig(optimizer=True),
 }
 
 DRAFT_TITLES: dict[str, str] = {
@@ -90,18 +104,21 @@ DRAFT_TITLES: dict[str, str] = {
     "2": "Draft 2: one step, update in place inside no_grad",
     "3": "Draft 3: the loop, gradients never zeroed",
     "4": "Draft 4: the solution",
+    "sgd": "The idiomatic draft: torch.optim.SGD",
 }
 
 
 def differences(config: LoopConfig) -> list[str]:
     """How a configuration's loop departs from the solution's, in plain words."""
     found = []
+    if config.optimizer:
+        found.append("written with torch.optim.SGD (optimizer.step() updates m and b)")
     if not config.no_grad:
         found.append("update outside torch.no_grad()")
     if config.update != SOLUTION.update:
         found.append(f"update written as {UPDATE_WORDS[config.update]}")
     if not config.zero_grad and config.loops:
-        found.append("gradients never zeroed")
+        found.append("optimizer.zero_grad() forgotten" if config.optimizer else "gradients never zeroed")
     if not config.loops:
         found.append("one step instead of a loop")
     return found
@@ -116,13 +133,16 @@ def matching_draft(config: LoopConfig) -> str | None:
 
 
 # Named configurations to compare: the drafts and the other rows of the lesson's bug table.
+# The short labels are what a shared link carries (?compare=Draft+3&compare=...).
 VARIANTS: dict[str, tuple[str, LoopConfig]] = {
     "1": ("Draft 1", DRAFTS["1"]),
     "2": ("Draft 2", DRAFTS["2"]),
-    "3": ("Draft 3 (gradients never zeroed)", DRAFTS["3"]),
+    "3": ("Draft 3", DRAFTS["3"]),
     "4": ("Draft 4 (solution)", DRAFTS["4"]),
-    "1-loop": ("Draft 1, looped", DRAFTS["1"].with_changes(iterations=SOLUTION.iterations)),
-    "in-place-outside": ("In place, outside no_grad", SOLUTION.with_changes(no_grad=False)),
-    "reassign-inside": ("Reassignment inside no_grad", SOLUTION.with_changes(update=Update.REASSIGN)),
-    "data": ("Update through .data", SOLUTION.with_changes(update=Update.DATA, no_grad=False)),
+    "1-loop": ("Draft 1 looped", DRAFTS["1"].with_changes(iterations=SOLUTION.iterations)),
+    "in-place-outside": ("in place outside no_grad", SOLUTION.with_changes(no_grad=False)),
+    "reassign-inside": ("reassign inside no_grad", SOLUTION.with_changes(update=Update.REASSIGN)),
+    "data": ("through .data", SOLUTION.with_changes(update=Update.DATA, no_grad=False)),
+    "sgd": ("optim.SGD", DRAFTS["sgd"]),
+    "sgd-no-zero-grad": ("optim.SGD without zero_grad", DRAFTS["sgd"].with_changes(zero_grad=False)),
 }

@@ -1,9 +1,12 @@
 """Run the lesson's loop with real PyTorch for a configuration and return what happened.
 
 The lesson's statements run exactly as the code panel shows them (see ``core.source``); the
-engine only watches: it records each iteration's values before the update, the tensor facts of
-the first iterations, the warnings torch emits, and where a statement raised. Only the lesson's
-statements are guarded, so a bug in the engine itself still fails loudly.
+engine only watches: it records each iteration's values before the update, the tensor facts and
+autograd graphs of the first iterations, the warnings torch emits, and where a statement raised.
+Only the lesson's statements are guarded, so a bug in the engine itself still fails loudly.
+
+With ``config.optimizer`` the update and the zeroing are ``torch.optim.SGD``'s own
+``optimizer.step()`` and ``optimizer.zero_grad()``; everything else is the same loop.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import torch
 from core import warning_capture
 from core.data import Dataset, load_builtin
 from core.drafts import LoopConfig, Update
+from core.graph import graph_dot
 
 COLUMNS = ["iteration", "m", "b", "m_grad", "b_grad", "loss"]
 FACT_ITERATIONS = 3  # the tensor facts are recorded for this many first iterations
+GRAPH_ITERATIONS = 2  # the autograd graphs are recorded for this many (no more than FACT_ITERATIONS)
 
 # Called after each iteration with (iteration, total); returning True stops the run there.
 OnStep = Callable[[int, int], bool | None]
@@ -35,7 +40,7 @@ class LessonError:
     type: str
     message: str
     iteration: int
-    statement: str  # setup, forward, loss, backward, update or zeroing
+    statement: str  # setup, forward, loss, backward, update (step with the optimizer) or zeroing
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,15 @@ class TensorFacts:
 
 
 @dataclass(frozen=True)
+class GraphSnapshot:
+    """The autograd graph behind a tensor at one moment of one iteration, as DOT text."""
+
+    iteration: int
+    what: str  # "loss": the loss after backward; "m" or "b": a parameter that is no longer a leaf, after the update
+    dot: str
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Plain data about one run: no torch objects, safe to cache and to pickle."""
 
@@ -110,6 +124,7 @@ class RunResult:
     trajectory: pd.DataFrame
     outcome: Outcome
     facts: tuple[TensorFacts, ...] = field(default=())
+    graphs: tuple[GraphSnapshot, ...] = field(default=())
 
 
 class _LessonRaised(Exception):
@@ -139,6 +154,41 @@ def _update_data(m, b, lr):
 
 _UPDATES = {Update.IN_PLACE: _update_in_place, Update.REASSIGN: _update_reassign, Update.DATA: _update_data}
 
+# What follows backward() in one iteration: (statement, function of (m, b) returning the new (m, b)).
+Phases = list[tuple[str, Callable]]
+
+
+def _zero_grads(m, b):
+    m.grad = None  # zero out the gradients
+    b.grad = None
+    return m, b
+
+
+def _manual_phases(config: LoopConfig) -> Phases:
+    """The lesson's hand-written update, wrapped in no_grad or not, then the zeroing if any."""
+    update, lr = _UPDATES[config.update], config.lr
+    wrap = torch.no_grad if config.no_grad else contextlib.nullcontext
+
+    def update_phase(m, b):
+        with wrap():
+            return update(m, b, lr)
+
+    return [("update", update_phase)] + ([("zeroing", _zero_grads)] if config.zero_grad else [])
+
+
+def _sgd_phases(config: LoopConfig, optimizer: torch.optim.Optimizer) -> Phases:
+    """torch.optim.SGD's step, then its zero_grad() unless forgotten: m and b stay the same tensors."""
+
+    def step(m, b):
+        optimizer.step()
+        return m, b
+
+    def zeroing(m, b):
+        optimizer.zero_grad()  # sets .grad to None, as the lesson does by hand
+        return m, b
+
+    return [("step", step)] + ([("zeroing", zeroing)] if config.zero_grad else [])
+
 
 def peek_grad(tensor: torch.Tensor) -> torch.Tensor | None:
     """``tensor.grad`` without the warning torch gives when a non-leaf's grad is read.
@@ -166,12 +216,17 @@ def _param_facts(tensor: torch.Tensor, start_ptr: int) -> ParamFacts:
 class _Watcher:
     """Collects what the engine records, outside the lesson's statements."""
 
-    def __init__(self, iterations: int):
+    def __init__(self, iterations: int, m: torch.Tensor, b: torch.Tensor):
         self.rows: list[tuple[int, float, float, float, float, float]] = []
         self.facts: list[TensorFacts] = []
+        self.graphs: list[GraphSnapshot] = []
         self.warnings: list[LessonWarning] = []
         self.warnings_seen = 0
         self.iterations = iterations
+        # The starting leaves by identity, to name them in graphs even after `m` is reassigned.
+        # Holding them keeps their ids from being reused for the whole run.
+        self.leaves = (m, b)
+        self.names = {id(m): "m", id(b): "b"}
 
     def record_row(self, i, m, b, loss_value) -> None:
         m_grad, b_grad = peek_grad(m), peek_grad(b)
@@ -201,6 +256,16 @@ class _Watcher:
             )
         )
 
+    def record_loss_graph(self, i, loss) -> None:
+        self.graphs.append(GraphSnapshot(i, "loss", graph_dot(loss, self.names, "loss")))
+
+    def record_parameter_graphs(self, i, m, b) -> None:
+        """The graph behind a parameter that the update turned into a non-leaf."""
+        for name, tensor in (("m", m), ("b", b)):
+            if tensor.grad_fn is not None:
+                label = f"{name} after the update"
+                self.graphs.append(GraphSnapshot(i, name, graph_dot(tensor, self.names, label)))
+
     def collect_warnings(self, caught: list, iteration: int) -> None:
         for w in caught[self.warnings_seen :]:
             self.warnings.append(LessonWarning(w.category.__name__, str(w.message), iteration))
@@ -224,22 +289,31 @@ def run(config: LoopConfig, data: Dataset | None = None, on_step: OnStep | None 
         raise ValueError(f"configuration is for dataset {config.dataset!r}, not {data.key!r}")
     # Writable copies: torch.from_numpy warns about read-only arrays, and the cached ones are.
     screentime, sleep = np.array(data.x), np.array(data.y)
-    watcher = _Watcher(config.iterations)
     with warning_capture.recording() as caught:
         m = torch.tensor([config.m0], requires_grad=True, dtype=torch.float32)
         b = torch.tensor([config.b0], requires_grad=True, dtype=torch.float32)
         x = torch.from_numpy(screentime)
         y = torch.from_numpy(sleep)
-        state = _loop(config, watcher, caught, m, b, x, y, on_step)
-    return RunResult(config=config, trajectory=watcher.trajectory(), outcome=state, facts=tuple(watcher.facts))
+        if config.optimizer:
+            optimizer = torch.optim.SGD([m, b], lr=config.lr)
+            phases = _sgd_phases(config, optimizer)
+        else:
+            phases = _manual_phases(config)
+        watcher = _Watcher(config.iterations, m, b)
+        state = _loop(config, watcher, caught, m, b, x, y, phases, on_step)
+    return RunResult(
+        config=config,
+        trajectory=watcher.trajectory(),
+        outcome=state,
+        facts=tuple(watcher.facts),
+        graphs=tuple(watcher.graphs),
+    )
 
 
-def _loop(config, watcher, caught, m, b, x, y, on_step) -> Outcome:
+def _loop(config, watcher, caught, m, b, x, y, phases: Phases, on_step) -> Outcome:
     """The lesson's loop, watched. Returns the outcome."""
-    update = _UPDATES[config.update]
-    wrap = torch.no_grad if config.no_grad else contextlib.nullcontext
     start_ptrs = (m.data_ptr(), b.data_ptr())
-    lr, total = config.lr, config.iterations
+    total = config.iterations
     for i in range(total):
         statement = "forward"
         try:
@@ -255,20 +329,19 @@ def _loop(config, watcher, caught, m, b, x, y, on_step) -> Outcome:
         except Exception as error:  # a lesson statement raised: that is the lesson's outcome
             return _raised(watcher, caught, m, b, i, statement, error)
         watcher.record_row(i, m, b, loss_value)
-        if i < FACT_ITERATIONS:
+        if i < FACT_ITERATIONS:  # the first iterations only: the hot loop stays bare
             watcher.record_facts(i, "before update", m, b, yhat, x, y, start_ptrs)
-        statement = "update"
+            if i < GRAPH_ITERATIONS:
+                watcher.record_loss_graph(i, loss)
         try:
-            with wrap():
-                m, b = update(m, b, lr)
-            if config.zero_grad:
-                statement = "zeroing"
-                m.grad = None  # zero out the gradients
-                b.grad = None
+            for statement, phase in phases:  # the update (or step), then the zeroing if any
+                m, b = phase(m, b)
         except Exception as error:
             return _raised(watcher, caught, m, b, i, statement, error)
         if i < FACT_ITERATIONS:
             watcher.record_facts(i, "after update", m, b, yhat, x, y, start_ptrs)
+            if i < GRAPH_ITERATIONS:
+                watcher.record_parameter_graphs(i, m, b)
         if len(caught) > watcher.warnings_seen:
             watcher.collect_warnings(caught, i)
         if on_step is not None and on_step(i, total):

@@ -99,10 +99,15 @@ def _finished_explanation(result: RunResult, best: Line, config: LoopConfig) -> 
     elif kind is Behaviour.CONVERGES:
         parts.append(f"The loop reached the least-squares line: RMSE {result.outcome.final_loss:.4f}.")
     elif kind is Behaviour.SWINGS:
-        parts.append(ACCUMULATION if not config.zero_grad else _big_steps(config))
+        parts.append(_accumulation(config) if not config.zero_grad else _big_steps(config))
     else:
         parts.append("The loss is still falling: more iterations or a larger learning rate would get closer.")
     return " ".join(parts)
+
+
+def _accumulation(config: LoopConfig) -> str:
+    """The accumulation bug, naming the forgotten call when torch.optim.SGD runs the loop."""
+    return f"`optimizer.zero_grad()` is never called. {ACCUMULATION}" if config.optimizer else ACCUMULATION
 
 
 def _big_steps(config: LoopConfig) -> str:

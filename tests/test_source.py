@@ -107,3 +107,53 @@ def test_marks_name_each_difference_from_the_solution():
         "m = m - 0.02*m.grad                                " + MARK,
         "b = b - 0.02*b.grad                                " + MARK,
     ]
+
+
+SGD_CONFIGS = [
+    DRAFTS["sgd"].with_changes(zero_grad=zero_grad, iterations=iterations)
+    for zero_grad in (True, False)
+    for iterations in (1, 10_000)
+]
+
+
+@pytest.mark.parametrize("config", SGD_CONFIGS, ids=lambda c: f"sgd-{c.zero_grad}-{c.iterations}")
+def test_rendered_sgd_source_ends_exactly_as_the_engine(run, config):
+    ended, script_warnings = execute(render(config))
+    outcome = run(config).outcome
+    assert ended == engine_ending(outcome)  # bit for bit: the same torch.optim.SGD calls
+    assert script_warnings == [w.message for w in outcome.warnings] == []
+
+
+def test_the_idiomatic_draft_is_written_as_a_learner_writes_it():
+    assert render(DRAFTS["sgd"]) == (
+        "import torch\n"
+        "\n"
+        "m = torch.tensor([0], requires_grad=True, dtype=torch.float32)\n"
+        "b = torch.tensor([0], requires_grad=True, dtype=torch.float32)\n"
+        "x = torch.from_numpy(screentime)\n"
+        "y = torch.from_numpy(sleep)\n"
+        "optimizer = torch.optim.SGD([m, b], lr=0.02)\n"
+        "for i in range(10_000):\n"
+        "    yhat = m*x + b\n"
+        "    loss = torch.sqrt(torch.mean((yhat - y)**2))   # root mean square error\n"
+        "    loss.backward()                                # reverse-mode differentiation\n"
+        "    optimizer.step()                               # updates m and b in place, without autograd\n"
+        "    optimizer.zero_grad()                          # zero out the gradients (sets them to None)\n"
+    )
+    assert "optimizer.zero_grad()" not in render(DRAFTS["sgd"].with_changes(zero_grad=False))
+    assert "lr=0.5)" in render(DRAFTS["sgd"].with_changes(lr=0.5))
+
+
+@pytest.mark.parametrize("config", SGD_CONFIGS, ids=lambda c: f"sgd-{c.zero_grad}-{c.iterations}")
+def test_marked_sgd_source_is_the_same_program(config):
+    assert ast.dump(ast.parse(render_marked(config))) == ast.dump(ast.parse(render(config)))
+
+
+def test_sgd_is_marked_against_the_idiomatic_solution():
+    """Writing the loop with torch.optim is no bug: only a forgotten zero_grad() is marked."""
+    assert render_marked(DRAFTS["sgd"]) == render(DRAFTS["sgd"])
+    forgotten = render_marked(DRAFTS["sgd"].with_changes(zero_grad=False))
+    assert forgotten.endswith(
+        "    optimizer.step()" + " " * 31 + "# updates m and b in place, without autograd\n"
+        "    # missing here; the solution has: optimizer.zero_grad()\n"
+    )

@@ -1,0 +1,69 @@
+"""Measurements on engine results, for the lesson's deeper questions: pure numpy and pandas.
+
+- Where a gradient comes from when ``.grad`` is never zeroed: carried over, or fresh.
+- How sensitive a run is to its start: the same settings with ``m`` nudged, and the distance
+  between the two runs, iteration by iteration (the solution's runs meet again; Draft 3's drift
+  apart: it is chaotic).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from core.drafts import LoopConfig
+from core.engine import RunResult
+
+SPLIT_COLUMNS = ["iteration", "m_grad", "m_carried", "m_fresh", "b_grad", "b_carried", "b_fresh"]
+DEFAULT_NUDGE = 1e-6
+
+
+def accumulation_split(trajectory: pd.DataFrame, zeroed: bool) -> pd.DataFrame:
+    """Each iteration's ``.grad`` split into what was carried over from before and what backward() added.
+
+    Without zeroing, ``.grad`` before a backward() still holds the previous iteration's value
+    (the update reads it but leaves it alone), so carried = the previous ``.grad`` and fresh =
+    ``.grad - carried``. Both are float32, like ``.grad`` itself, so that carried + fresh, done in
+    float32 as torch accumulates, gives ``.grad`` back exactly. Fresh is what the sum effectively
+    added: backward()'s gradient up to the rounding of that float32 sum (half an ulp of ``.grad``).
+    With zeroing nothing is carried. NaN where torch held no gradient.
+    """
+    split = {"iteration": trajectory["iteration"].to_numpy()}
+    for name in ("m", "b"):
+        grad = trajectory[f"{name}_grad"].to_numpy(dtype=np.float32)
+        carried = np.zeros_like(grad)
+        if not zeroed and len(grad) > 1:
+            carried[1:] = grad[:-1]
+        carried[np.isnan(grad)] = np.nan  # no gradient this iteration: nothing to split
+        split[f"{name}_grad"], split[f"{name}_carried"] = grad, carried
+        split[f"{name}_fresh"] = grad - carried  # float32 - float32: a float32 subtraction
+    return pd.DataFrame(split, columns=SPLIT_COLUMNS)
+
+
+def split_of(result: RunResult) -> pd.DataFrame:
+    """``accumulation_split`` of a run, zeroed or not as its configuration says."""
+    return accumulation_split(result.trajectory, zeroed=result.config.zero_grad)
+
+
+def momentum_sentence() -> str:
+    """Why never zeroing the gradients behaves like momentum that never fades, in one sentence."""
+    return (
+        "Never zeroing the gradients makes every step use the sum of all the gradients so far: a velocity "
+        "that never decays, which is exactly momentum SGD with a momentum coefficient of 1 and no dampening "
+        "(torch.optim.SGD(momentum=1, dampening=0)), so the parameters coast past the minimum and swing back "
+        "again and again."
+    )
+
+
+def nudged(config: LoopConfig, epsilon: float = DEFAULT_NUDGE) -> LoopConfig:
+    """The same settings with the initial ``m`` moved by ``epsilon``."""
+    return config.with_changes(m0=config.m0 + epsilon)
+
+
+def distance(a: RunResult, b: RunResult) -> pd.DataFrame:
+    """The distance between two runs' (m, b) at each iteration both recorded (values before its update)."""
+    both = a.trajectory[["iteration", "m", "b"]].merge(
+        b.trajectory[["iteration", "m", "b"]], on="iteration", suffixes=("_a", "_b")
+    )
+    gap = np.hypot(both["m_a"] - both["m_b"], both["b_a"] - both["b_b"])
+    return pd.DataFrame({"iteration": both["iteration"], "distance": gap.to_numpy()})
