@@ -4,8 +4,8 @@ import streamlit as st
 
 from core import charts, explain, source
 from core.data import least_squares
-from core.drafts import DRAFTS
-from ui import layout, panels, runs
+from core.drafts import DRAFT_TITLES, DRAFTS
+from ui import chart_view, layout, panels, runs
 
 # Before the run: what to look at, in the lesson's words, without giving the answer away.
 INTRODUCTIONS = {
@@ -22,6 +22,10 @@ INTRODUCTIONS = {
         "between iterations, and PyTorch's `backward()` adds to `.grad` rather than replacing it."
     ),
     "4": "The solution: after each update the gradients are set to `None`, so every step uses a fresh gradient.",
+    "sgd": (
+        "What a learner writes next: `torch.optim.SGD` holds `m` and `b`; `optimizer.step()` does the update "
+        "(in place, without recording it) and `optimizer.zero_grad()` clears the gradients."
+    ),
 }
 
 layout.setup("Lesson", ":material/menu_book:")
@@ -57,14 +61,14 @@ def verdict(guess: explain.Behaviour, actual: explain.Behaviour) -> None:
 
 def draft_section(name: str) -> None:
     config = DRAFTS[name].with_changes(dataset=data.key)
-    st.header(f"Draft {name}")
+    st.header(f"Draft {name}" if name.isdigit() else "After the lesson: the idiomatic draft")
     st.markdown(INTRODUCTIONS[name])
     st.code(source.render(config), language="python")
     guess = predicted(name)
     if guess is None:
         st.info("Make your prediction to see what happened.")
         return
-    result = runs.run(config, data, f"Draft {name}")
+    result = runs.run(config, data, DRAFT_TITLES[name])
     verdict(guess, explain.behaviour(result, best))
     results, visuals = st.columns([1, 1], gap="large")
     with results:
@@ -72,11 +76,13 @@ def draft_section(name: str) -> None:
         if config.iterations == 1:
             panels.facts_table(result)
     with visuals:
+        labeled = [(f"Draft {name}", result)]
+        key = panels.runs_key(labeled, data)
         if config.iterations == 1:
-            st.altair_chart(charts.fit_chart(data, [(f"Draft {name}", result)]))
+            chart_view.show(("fit", key, None), lambda: charts.fit_chart(data, labeled))
         else:
-            st.altair_chart(charts.parameter_chart([(f"Draft {name}", result)], "m", log_x=True))
-            st.altair_chart(charts.loss_chart([(f"Draft {name}", result)], log_x=True))
+            chart_view.show(("m", key, True, None), lambda: charts.parameter_chart(labeled, "m", log_x=True))
+            chart_view.show(("loss", key, True, None), lambda: charts.loss_chart(labeled, log_x=True))
     if name == "1":
         second_iteration(config)
 

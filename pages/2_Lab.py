@@ -1,31 +1,37 @@
-"""Lab: switch each bug on or off and see what the real PyTorch loop does."""
+"""Lab: switch each bug on or off and see what the real PyTorch loop does, iteration by iteration."""
 
 import streamlit as st
 
-from ui import layout, panels, runs, settings
+from ui import layout, panels, runs, step, views
+from ui.settings import SettingsForm
 
 LAST_VALID = "lab_last_valid"  # session key: the last configuration whose settings were valid
-FIRST, LOG_X, AT = "first", "log_x", "at"  # widget keys, also URL parameters
+FIRST, LOG_X, VIEW = "first", "log_x", "view"  # widget keys, also URL parameters
+VIEWS = ["Charts", "Loss landscape", "Inside the tensors", "Accumulation", "Printed output"]
+FORM = SettingsForm()
 
 layout.setup("Lab", ":material/science:")
 data = layout.sidebar()
+presenting = layout.presenting()
 
 st.title("Lab")
-st.markdown(
-    "Switch each of the lesson's bugs on or off. Every change runs the real PyTorch loop for exactly "
-    "these settings and shows what happened. Start from a draft, then change one thing at a time."
-)
+if not presenting:
+    st.markdown(
+        "Switch each of the lesson's bugs on or off. Every change runs the real PyTorch loop for exactly "
+        "these settings and shows what happened. Start from a draft, then change one thing at a time."
+    )
+    st.page_link("pages/4_Data.py", label="Fit your own data instead", icon=":material/upload_file:")
 
-with st.container(border=True):
+with st.expander("Settings") if presenting else st.container(border=True):
     st.markdown("**Start from a lesson draft**")
-    settings.preset_buttons()
+    FORM.preset_buttons()
     toggles, numbers = st.columns([1, 1.3], gap="large")
     with toggles:
-        loop = settings.bug_toggles()
+        loop = FORM.bug_toggles()
     with numbers:
-        settings.number_settings(loop)
+        FORM.number_settings(loop)
 
-chosen = settings.current(data.key)
+chosen = FORM.current(data.key)
 config = chosen.config or st.session_state.get(LAST_VALID)
 if chosen.problem:
     st.error(f"{chosen.problem} Nothing was run for that value; below are the last settings that ran.")
@@ -34,27 +40,39 @@ if config is None or config.dataset != data.key:
 st.session_state[LAST_VALID] = config
 
 result = runs.run(config, data)
-code_column, outcome_column = st.columns([3, 2], gap="large")
-with code_column:
-    st.subheader("The code that ran")
-    panels.code_panel(config)
-with outcome_column:
-    st.subheader("What happened")
-    panels.outcome_panel(result, data)
+st.subheader("The code that ran")
+panels.code_panel(config)
+views.script_download(config, int(st.session_state.get(FIRST, 5)))
+st.subheader("What happened")
+panels.outcome_panel(result, data)
 
-st.subheader("The first iterations, as the lesson prints them")
-count = st.number_input(
-    "How many iterations to print", min_value=0, max_value=100, value=5, key=FIRST, bind="query-params"
-)
-panels.printed_iterations(result, int(count))
-
-st.subheader("Charts")
-view = st.columns([1, 3])
-log_x = view[0].toggle("Log-scale iteration axis", key=LOG_X, bind="query-params", help="Most of the action is early.")
+st.subheader("Step through the run")
 rows = len(result.trajectory)
-at = None
-if rows > 1:
-    if st.session_state.get(AT, 0) > rows - 1:
-        st.session_state[AT] = rows - 1  # a shorter run than the last one: stay on its last iteration
-    at = view[1].slider("Line at iteration", 0, rows - 1, value=rows - 1, key=AT, bind="query-params")
-panels.chart_grid([("this run", result)], data, log_x=log_x, at_iteration=at)
+at = step.scrubber(rows)
+if at is not None and rows:
+    views.values_at(result, at)
+
+view = st.segmented_control(
+    "View", VIEWS, default=VIEWS[0], key=VIEW, bind="query-params", persist_state="session", required=True
+)
+log_x = False
+if view in ("Charts", "Accumulation"):
+    log_x = st.toggle(
+        "Log-scale iteration axis", value=True, key=LOG_X, bind="query-params", help="Most of the action is early."
+    )
+if view == "Charts":
+    panels.chart_grid([("this run", result)], data, log_x=log_x, at_iteration=at)
+elif view == "Loss landscape":
+    views.loss_landscape([("this run", result)], data, at)
+elif view == "Inside the tensors":
+    views.tensor_inspector(result, at or 0)
+    st.markdown("**The autograd graph**")
+    views.autograd_graphs(result)
+elif view == "Accumulation":
+    views.accumulation(result, data, at or 0, log_x=log_x)
+else:
+    count = st.number_input(
+        "How many iterations to print", min_value=0, max_value=100, value=5, key=FIRST, bind="query-params"
+    )
+    panels.printed_iterations(result, int(count))
+    views.trajectory_download(result)

@@ -6,9 +6,11 @@ import streamlit as st
 from core import charts, explain
 from core.data import least_squares
 from core.drafts import VARIANTS
-from ui import layout, runs, settings
+from ui import chart_view, layout, panels, runs, views
+from ui.settings import SettingsForm
 
-LAB = "lab"  # the option that stands for the Lab's current settings
+CUSTOM = "custom"  # the option that stands for the configuration set up on this page
+FORM = SettingsForm("c_")  # its widgets: keys (and URL parameters) c_no_grad, c_update, ...
 CHOICES, LOG_X = "compare", "cmp_log_x"  # widget keys, also URL parameters
 DEFAULT_CHOICES = ["3", "4"]  # buggy beside fixed
 
@@ -18,28 +20,25 @@ best = least_squares(data)
 
 st.title("Compare drafts")
 st.markdown(
-    "Pick two or more configurations: lesson drafts, other rows of the lesson's bug table, or the Lab's "
-    "current settings. Their runs share the axes below."
+    "Pick two or more configurations: lesson drafts, other rows of the lesson's bug table, or a custom one "
+    "you set up here. Their runs share the axes below."
 )
 
-labels = {key: label for key, (label, _) in VARIANTS.items()} | {LAB: "Lab settings"}
+labels = {key: label for key, (label, _) in VARIANTS.items()} | {CUSTOM: "custom"}
 chosen = st.multiselect(
     "Configurations",
     options=list(labels),
     default=DEFAULT_CHOICES,
     format_func=labels.get,
     key=CHOICES,
-    bind="query-params",
-    persist_state="session",
+    **{"bind": "query-params", "persist_state": "session"},
 )
 log_x = st.toggle("Log-scale iteration axis", value=True, key=LOG_X, bind="query-params", persist_state="session")
 
-
-def config_for(choice: str):
-    if choice == LAB:
-        return settings.current(data.key).config
-    return VARIANTS[choice][1].with_changes(dataset=data.key)
-
+if CUSTOM in chosen:
+    with st.expander("Custom configuration", expanded=True):
+        FORM.preset_buttons()
+        FORM.number_settings(FORM.bug_toggles())
 
 if len(chosen) < 2:
     st.info("Pick at least two configurations to compare.")
@@ -47,31 +46,45 @@ if len(chosen) < 2:
 
 compared: list[charts.LabeledRun] = []
 for choice in chosen:
-    config = config_for(choice)
-    if config is None:
-        st.warning("The Lab's settings are not valid right now; fix them in the Lab to compare them.")
-        continue
+    if choice == CUSTOM:
+        custom = FORM.current(data.key)
+        if custom.problem:
+            st.error(f"The custom configuration is not run: {custom.problem}")
+            continue
+        config = custom.config
+    else:
+        config = VARIANTS[choice][1].with_changes(dataset=data.key)
     compared.append((labels[choice], runs.run(config, data, labels[choice])))
 
-table = pd.DataFrame(
-    {
-        "configuration": label,
-        "outcome": explain.summary(result),
-        "behaviour": str(explain.behaviour(result, best)),
-        "iterations run": result.outcome.iterations_run,
-        "final m": result.outcome.final_m,
-        "final b": result.outcome.final_b,
-        "final loss": result.outcome.final_loss,
-    }
-    for label, result in compared
-)
 st.subheader("Outcomes")
-st.dataframe(table, hide_index=True)
+st.dataframe(
+    pd.DataFrame(
+        {
+            "configuration": label,
+            "outcome": explain.summary(result),
+            "behaviour": str(explain.behaviour(result, best)),
+            "iterations run": result.outcome.iterations_run,
+            "final m": result.outcome.final_m,
+            "final b": result.outcome.final_b,
+            "final loss": result.outcome.final_loss,
+        }
+        for label, result in compared
+    ),
+    hide_index=True,
+)
 
 st.subheader("On the same axes")
+key = panels.runs_key(compared, data)
 left, right = st.columns(2)
-left.altair_chart(charts.fit_chart(data, compared))
-right.altair_chart(charts.loss_chart(compared, log_x=log_x))
+with left:
+    chart_view.show(("fit", key), lambda: charts.fit_chart(data, compared))
+with right:
+    chart_view.show(("loss", key, log_x), lambda: charts.loss_chart(compared, log_x=log_x))
 left, right = st.columns(2)
-left.altair_chart(charts.parameter_chart(compared, "m", log_x=log_x))
-right.altair_chart(charts.parameter_chart(compared, "b", log_x=log_x))
+with left:
+    chart_view.show(("m", key, log_x), lambda: charts.parameter_chart(compared, "m", log_x=log_x))
+with right:
+    chart_view.show(("b", key, log_x), lambda: charts.parameter_chart(compared, "b", log_x=log_x))
+
+st.subheader("On the loss landscape")
+views.loss_landscape(compared, data, None)

@@ -13,9 +13,15 @@ ERROR = "data_error"  # session: the last refusal, shown until the user acts aga
 X_COLUMN, Y_COLUMN, X_LABEL, Y_LABEL = "x_column", "y_column", "x_label", "y_label"
 
 
-@st.cache_data(max_entries=8, show_spinner="Reading the file...")
+# A resource, not data: the parsed table is immutable (read-only arrays) and safe to share.
+@st.cache_resource(max_entries=8, show_spinner="Reading the file...")
 def parsed(raw: bytes) -> CsvTable:
     return parse_csv(raw)
+
+
+def upper_first(text: str) -> str:
+    """A sentence start; str.capitalize would lower-case a file name."""
+    return text[:1].upper() + text[1:]
 
 
 def take(raw: bytes, source: str) -> None:
@@ -23,7 +29,7 @@ def take(raw: bytes, source: str) -> None:
     try:
         parsed(raw)
     except DataError as error:
-        st.session_state[ERROR] = f"{source} could not be used. {error}"
+        st.session_state[ERROR] = f"{upper_first(source)} could not be used. {error}"
         return
     st.session_state[ERROR] = None
     st.session_state[PENDING] = (raw, source)
@@ -34,12 +40,12 @@ def take(raw: bytes, source: str) -> None:
 def on_upload() -> None:
     upload = st.session_state.get(UPLOAD)
     if upload is not None:
-        take(upload.getvalue(), f"The file '{upload.name}'")
+        take(upload.getvalue(), f"the file '{upload.name}'")
 
 
 def on_paste() -> None:
     text = st.session_state.get(PASTE, "")
-    take(text.encode("utf-8"), "The pasted text")
+    take(text.encode("utf-8"), "the pasted text")
 
 
 def activate(table: CsvTable, source: str) -> None:
@@ -50,7 +56,7 @@ def activate(table: CsvTable, source: str) -> None:
             table,
             state[X_COLUMN],
             state[Y_COLUMN],
-            title=f"Your data ({source})",
+            title=f"Your data ({source.removeprefix('the ')})",
             x_label=state[X_LABEL].strip() or state[X_COLUMN],
             y_label=state[Y_LABEL].strip() or state[Y_COLUMN],
         )
@@ -76,7 +82,7 @@ st.markdown(
     "every page then uses your data. The lesson's datasets stay one click away."
 )
 st.markdown(
-    f"**In use now:** {plain(data.title)} ({len(data):,} points; x = {plain(data.x_label)}, y = {plain(data.y_label)})"
+    f"**In use now:** {plain(data.title)}: {len(data):,} points; x = {plain(data.x_label)}, y = {plain(data.y_label)}."
 )
 if data.key.startswith("csv:"):
     st.button("Back to the lesson's data", on_click=use_builtin, args=("solution",))
@@ -98,7 +104,7 @@ if pending is None:
 
 raw, source = pending
 table = parsed(raw)
-st.subheader(plain(f"{source}: {table.rows:,} rows"))
+st.subheader(plain(f"{upper_first(source)}: {table.rows:,} rows"))
 preview = pd.DataFrame({name: table.values[name][:8] for name in table.numeric})
 st.dataframe(preview, hide_index=True)
 st.caption(f"Number columns: {len(table.numeric)} of {len(table.columns)}; the first 8 rows are shown.")

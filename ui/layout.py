@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data import BUILTIN_DATASETS, DEFAULT_DATASET, Dataset, load_builtin
+from ui.text import plain
 
 DATASET = "dataset"  # widget key and URL parameter
+PRESENT = "present"  # widget key and URL parameter: presenter mode
 USER_DATASET = "user_dataset"  # session key: the dataset a user loaded on the Data page
 
 
@@ -24,12 +26,17 @@ def setup(title: str, icon: str) -> None:
     st.set_page_config(page_title=f"{title} · Gradient Descent Drafts", page_icon=icon, layout="wide")
 
 
+# Short names: a bound widget writes the name it shows into the URL (?dataset=problem+data).
+SHORT_NAMES = {"solution": "solution data", "problem": "problem data"}
+USER_NAME = "your data"
+
+
 def dataset_options() -> dict[str, str]:
-    """The datasets a user can pick now: the lesson's two, and their own if they loaded one."""
-    options = dict(BUILTIN_DATASETS)
+    """The datasets a user can pick now (key to short name): the lesson's two, and their own."""
+    options = dict(SHORT_NAMES)
     user = st.session_state.get(USER_DATASET)
     if user is not None:
-        options[user.key] = user.title
+        options[user.key] = USER_NAME
     return options
 
 
@@ -51,8 +58,32 @@ def sidebar() -> Dataset:
         bind="query-params",
         persist_state="session",
     )
-    st.sidebar.caption("Fit `sleep = m * screentime + b` by gradient descent with PyTorch autograd.")
-    return current_dataset(key)
+    dataset = current_dataset(key)
+    st.sidebar.caption(f"{plain(dataset.title)}: {len(dataset):,} points.")
+    st.sidebar.toggle(
+        "Presenter mode",
+        key=PRESENT,
+        bind="query-params",
+        persist_state="session",
+        help="For a projector: larger code and charts, fewer explanations. Step with the arrow keys.",
+    )
+    if presenting():
+        st.markdown(PRESENTER_CSS, unsafe_allow_html=True)  # our own constant style sheet, never user text
+    return dataset
+
+
+def presenting() -> bool:
+    """Whether presenter mode is on."""
+    return bool(st.session_state.get(PRESENT, False))
+
+
+# Larger type for a projector; charts are made taller by chart_view.
+PRESENTER_CSS = """<style>
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
+[data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.15rem; }
+[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
+</style>"""
 
 
 def current_dataset(key: str | None) -> Dataset:

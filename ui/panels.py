@@ -11,12 +11,14 @@ from core.cli import report_lines
 from core.data import Dataset, least_squares
 from core.drafts import LoopConfig
 from core.engine import RunResult
+from ui import chart_view, runs
 
 STATEMENT_WORDS = {
     "forward": "the forward pass (`yhat = m*x + b`)",
     "loss": "the loss (`loss = torch.sqrt(...)`)",
     "backward": "`loss.backward()`",
     "update": "the update of `m` and `b`",
+    "step": "`optimizer.step()`",
     "zeroing": "the zeroing of the gradients",
 }
 
@@ -48,7 +50,8 @@ def outcome_panel(result: RunResult, data: Dataset) -> None:
     elif outcome.status == "diverged":
         st.error(f"**Diverged at iteration {outcome.stopped_at}**: the loss became infinite or not a number.")
     elif outcome.status == "stopped":
-        st.warning(f"**Stopped** at iteration {outcome.stopped_at} of {result.config.iterations:,}.")
+        st.warning(f"**Stopped** after {outcome.stopped_at:,} of {result.config.iterations:,} iterations.")
+        st.button("Run it to the end", key="run_to_end", on_click=runs.clear_stop, icon=":material/play_arrow:")
     else:
         st.success(f"**Finished** {result.config.iterations:,} iteration{'s' * (result.config.iterations > 1)}.")
         final_metrics(result, best)
@@ -76,18 +79,29 @@ def printed_iterations(result: RunResult, count: int) -> None:
     st.code("\n".join(report_lines(result, count)), language=None)
 
 
+def runs_key(runs: Sequence[charts.LabeledRun], data: Dataset) -> tuple:
+    """What a chart of these runs depends on: labels, configurations and the data's names."""
+    return (tuple((label, result.config) for label, result in runs), data.key, data.x_label, data.y_label)
+
+
 def chart_grid(
     runs: Sequence[charts.LabeledRun], data: Dataset, *, log_x: bool = False, at_iteration: int | None = None
 ) -> None:
     """The fitted line over the data, the trajectories of m and b, the loss and the gradients."""
+    key = runs_key(runs, data)
     options = {"log_x": log_x, "at_iteration": at_iteration}
     top = st.columns(2)
-    top[0].altair_chart(charts.fit_chart(data, runs, at_iteration=at_iteration))
-    top[1].altair_chart(charts.loss_chart(runs, **options))
+    with top[0]:
+        chart_view.show(("fit", key, at_iteration), lambda: charts.fit_chart(data, runs, at_iteration=at_iteration))
+    with top[1]:
+        chart_view.show(("loss", key, log_x, at_iteration), lambda: charts.loss_chart(runs, **options))
     middle = st.columns(2)
-    middle[0].altair_chart(charts.parameter_chart(runs, "m", **options))
-    middle[1].altair_chart(charts.parameter_chart(runs, "b", **options))
-    st.altair_chart(charts.gradient_chart(runs, **options))
+    for column, parameter in zip(middle, ("m", "b"), strict=True):
+        with column:
+            chart_view.show(
+                (parameter, key, log_x, at_iteration), lambda p=parameter: charts.parameter_chart(runs, p, **options)
+            )
+    chart_view.show(("gradients", key, log_x, at_iteration), lambda: charts.gradient_chart(runs, **options))
 
 
 def facts_table(result: RunResult) -> None:

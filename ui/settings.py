@@ -1,5 +1,9 @@
-"""The Lab's settings as widgets: each bound to the URL (a link reopens the view) and kept
-across page switches. The widgets' values become one frozen LoopConfig."""
+"""Loop settings as widgets: each bound to the URL (a link reopens the view) and kept across
+page switches. The widgets' values become one frozen LoopConfig.
+
+The Lab's widgets have plain keys (``?no_grad=false&update=reassign``); the Compare page's
+custom configuration uses the same form with a prefix, so both can sit in one URL.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,14 @@ import streamlit as st
 
 from core.drafts import DRAFTS, SOLUTION, ConfigError, LoopConfig, Update
 
-# Widget keys: each is also the name of its URL query parameter.
-NO_GRAD, UPDATE, ZERO_GRAD, LOOP, ITERATIONS = "no_grad", "update", "zero_grad", "loop", "iterations"
-LR, M0, B0 = "lr", "m0", "b0"
-LOOP_ITERATIONS_DEFAULT = SOLUTION.iterations
-
-UPDATE_LABELS = {
-    Update.IN_PLACE.value: "in place: m -= lr*m.grad",
-    Update.REASSIGN.value: "by reassignment: m = m - lr*m.grad",
-    Update.DATA.value: "through .data: m.data = m - lr*m.grad",
+# The code each way of writing the update runs; the option itself is the URL value.
+UPDATE_CODE = {
+    Update.IN_PLACE.value: "m -= lr*m.grad",
+    Update.REASSIGN.value: "m = m - lr*m.grad",
+    Update.DATA.value: "m.data = m - lr*m.grad",
 }
-
 BOUND = {"bind": "query-params", "persist_state": "session"}
+OPTIMIZER_NOTE = " With the optimizer, optimizer.step() does the update instead."
 
 
 @dataclass(frozen=True)
@@ -31,80 +31,110 @@ class Settings:
     problem: str | None = None
 
 
-def apply_draft(name: str) -> None:
-    """Callback of a preset button: set every loop widget to a lesson draft's settings."""
-    draft = DRAFTS[name]
-    st.session_state[NO_GRAD] = draft.no_grad
-    st.session_state[UPDATE] = draft.update.value
-    st.session_state[ZERO_GRAD] = draft.zero_grad
-    st.session_state[LOOP] = draft.loops
-    if draft.loops:
-        st.session_state[ITERATIONS] = draft.iterations
+def draft_label(name: str) -> str:
+    """A preset's button label."""
+    if DRAFTS[name] == SOLUTION:
+        return "Draft 4 (solution)"
+    return "torch.optim.SGD" if DRAFTS[name].optimizer else f"Draft {name}"
 
 
-def preset_buttons() -> None:
-    """One button per lesson draft; a click sets the bug toggles to that draft."""
-    columns = st.columns(len(DRAFTS))
-    for column, name in zip(columns, DRAFTS, strict=True):
-        label = "Draft 4 (solution)" if DRAFTS[name] == SOLUTION else f"Draft {name}"
-        column.button(label, key=f"preset_{name}", on_click=apply_draft, args=(name,), width="stretch")
+class SettingsForm:
+    """The widgets of one loop configuration, their keys all starting with ``prefix``."""
 
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
 
-def bug_toggles() -> bool:
-    """The loop's settings, one widget per bug, named in plain words; returns whether it loops."""
-    st.toggle(
-        "Update wrapped in `torch.no_grad()`",
-        value=SOLUTION.no_grad,
-        key=NO_GRAD,
-        help="Off: the update runs with autograd recording it.",
-        **BOUND,
-    )
-    st.radio(
-        "Update written",
-        options=list(UPDATE_LABELS),
-        format_func=UPDATE_LABELS.get,
-        key=UPDATE,
-        **BOUND,
-    )
-    st.toggle(
-        "Gradients zeroed after the update",
-        value=SOLUTION.zero_grad,
-        key=ZERO_GRAD,
-        help="Off: PyTorch adds each new gradient to the old one in .grad.",
-        **BOUND,
-    )
-    return st.toggle("Full loop (off: a single step)", value=True, key=LOOP, **BOUND)
+    def key(self, name: str) -> str:
+        return self.prefix + name
 
+    def apply_draft(self, name: str) -> None:
+        """Callback of a preset button: set every loop widget to a lesson draft's settings."""
+        draft = DRAFTS[name]
+        state = st.session_state
+        state[self.key("optimizer")] = draft.optimizer
+        state[self.key("no_grad")] = draft.no_grad
+        state[self.key("update")] = draft.update.value
+        state[self.key("zero_grad")] = draft.zero_grad
+        state[self.key("loop")] = draft.loops
+        if draft.loops:
+            state[self.key("iterations")] = draft.iterations
 
-def number_settings(loop: bool) -> None:
-    """Iterations, learning rate and starting point; checked by LoopConfig, never clamped."""
-    columns = st.columns(4)
-    columns[0].number_input(
-        "Iterations", value=LOOP_ITERATIONS_DEFAULT, step=1_000, key=ITERATIONS, disabled=not loop, **BOUND
-    )
-    columns[1].number_input("Learning rate", value=SOLUTION.lr, step=0.01, format="%g", key=LR, **BOUND)
-    columns[2].number_input("Initial m", value=SOLUTION.m0, step=0.5, format="%g", key=M0, **BOUND)
-    columns[3].number_input("Initial b", value=SOLUTION.b0, step=0.5, format="%g", key=B0, **BOUND)
+    def preset_buttons(self) -> None:
+        """One button per lesson draft; a click sets the loop widgets to that draft."""
+        for column, name in zip(st.columns(len(DRAFTS)), DRAFTS, strict=True):
+            column.button(
+                draft_label(name),
+                key=self.key(f"preset_{name}"),
+                on_click=self.apply_draft,
+                args=(name,),
+                width="stretch",
+            )
 
-
-def current(dataset: str) -> Settings:
-    """The configuration the widgets describe, or the message saying which value is refused."""
-    state = st.session_state
-    loop = state.get(LOOP, True)
-    try:
-        config = LoopConfig(
-            no_grad=bool(state.get(NO_GRAD, SOLUTION.no_grad)),
-            update=Update(state.get(UPDATE, SOLUTION.update.value)),
-            zero_grad=bool(state.get(ZERO_GRAD, SOLUTION.zero_grad)),
-            iterations=_whole(state.get(ITERATIONS, LOOP_ITERATIONS_DEFAULT)) if loop else 1,
-            lr=float(state.get(LR, SOLUTION.lr)),
-            m0=float(state.get(M0, SOLUTION.m0)),
-            b0=float(state.get(B0, SOLUTION.b0)),
-            dataset=dataset,
+    def bug_toggles(self) -> bool:
+        """One widget per bug, named in plain words; returns whether the code loops."""
+        optimizer = st.toggle(
+            "Update by `torch.optim.SGD` (`optimizer.step()`)",
+            value=SOLUTION.optimizer,
+            key=self.key("optimizer"),
+            help="The idiomatic loop: the optimizer updates m and b in place without recording it.",
+            **BOUND,
         )
-    except ConfigError as error:
-        return Settings(config=None, problem=str(error))
-    return Settings(config=config)
+        st.toggle(
+            "Update wrapped in `torch.no_grad()`",
+            value=SOLUTION.no_grad,
+            key=self.key("no_grad"),
+            help="Off: the update runs with autograd recording it." + OPTIMIZER_NOTE * optimizer,
+            disabled=optimizer,
+            **BOUND,
+        )
+        st.radio(
+            "Update written",
+            options=list(UPDATE_CODE),
+            captions=[f"`{code}`" for code in UPDATE_CODE.values()],
+            key=self.key("update"),
+            horizontal=True,
+            disabled=optimizer,
+            **BOUND,
+        )
+        st.toggle(
+            "`optimizer.zero_grad()` after the step" if optimizer else "Gradients zeroed after the update",
+            value=SOLUTION.zero_grad,
+            key=self.key("zero_grad"),
+            help="Off: PyTorch adds each new gradient to the old one in .grad.",
+            **BOUND,
+        )
+        return st.toggle("Full loop (off: a single step)", value=True, key=self.key("loop"), **BOUND)
+
+    def number_settings(self, loop: bool) -> None:
+        """Iterations, learning rate and start; checked by LoopConfig, never clamped."""
+        columns = st.columns(4)
+        columns[0].number_input(
+            "Iterations", value=SOLUTION.iterations, step=1_000, key=self.key("iterations"), disabled=not loop, **BOUND
+        )
+        columns[1].number_input("Learning rate", value=SOLUTION.lr, step=0.01, format="%g", key=self.key("lr"), **BOUND)
+        columns[2].number_input("Initial m", value=SOLUTION.m0, step=0.5, format="%g", key=self.key("m0"), **BOUND)
+        columns[3].number_input("Initial b", value=SOLUTION.b0, step=0.5, format="%g", key=self.key("b0"), **BOUND)
+
+    def current(self, dataset: str) -> Settings:
+        """The configuration the widgets describe, or the message saying which value is refused."""
+        state = st.session_state
+        value = lambda name, default: state.get(self.key(name), default)  # noqa: E731
+        loop = value("loop", True)
+        try:
+            config = LoopConfig(
+                optimizer=bool(value("optimizer", SOLUTION.optimizer)),
+                no_grad=bool(value("no_grad", SOLUTION.no_grad)),
+                update=Update(value("update", SOLUTION.update.value)),
+                zero_grad=bool(value("zero_grad", SOLUTION.zero_grad)),
+                iterations=_whole(value("iterations", SOLUTION.iterations)) if loop else 1,
+                lr=float(value("lr", SOLUTION.lr)),
+                m0=float(value("m0", SOLUTION.m0)),
+                b0=float(value("b0", SOLUTION.b0)),
+                dataset=dataset,
+            )
+        except ConfigError as error:
+            return Settings(config=None, problem=str(error))
+        return Settings(config=config)
 
 
 def _whole(value: float) -> int | float:

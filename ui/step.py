@@ -1,0 +1,87 @@
+"""Stepping through a run: the iteration scrubber shared by every view of the Lab.
+
+A slider, previous / next buttons (also the Left and Right arrow keys) and Play. Playing spends
+its frames where things change: every one of the first iterations, then ever larger jumps.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+AT, PLAY = "at", "play"  # widget keys; AT is also a URL parameter
+LAST_FRAME = "play_last_frame"  # session: when Play last advanced
+FRAMES = 80  # frames of one play-through, whatever the run's length
+FRAME_SECONDS = 0.8  # a pace a class can follow
+
+
+def frames(rows: int) -> np.ndarray:
+    """Iterations Play shows: dense early, sparse late, always the first and the last."""
+    if rows <= FRAMES:
+        return np.arange(rows)
+    return np.unique(np.concatenate([[0], np.round(np.geomspace(1, rows, FRAMES)).astype(int) - 1]))
+
+
+def _step(delta: int, rows: int) -> None:
+    st.session_state[AT] = int(np.clip(st.session_state.get(AT, 0) + delta, 0, rows - 1))
+
+
+def _play_toggled(rows: int) -> None:
+    """Starting Play at the end of the run starts it from the beginning."""
+    if st.session_state.get(PLAY) and st.session_state.get(AT, 0) >= rows - 1:
+        st.session_state[AT] = 0
+
+
+def scrubber(rows: int) -> int | None:
+    """The iteration every view shows: slider, buttons, arrow keys or Play. None for an empty run."""
+    if rows < 2:
+        return 0 if rows else None
+    if st.session_state.get(AT, 0) > rows - 1:
+        st.session_state[AT] = rows - 1  # a shorter run than the last one: stay on its last iteration
+    back, forward, play, slider = st.columns([1, 1, 1.6, 9], vertical_alignment="bottom")
+    back.button(
+        "",
+        icon=":material/chevron_left:",
+        key="step_back",
+        on_click=_step,
+        args=(-1, rows),
+        shortcut="Left",
+        help="Previous iteration (Left arrow key)",
+    )
+    forward.button(
+        "",
+        icon=":material/chevron_right:",
+        key="step_forward",
+        on_click=_step,
+        args=(1, rows),
+        shortcut="Right",
+        help="Next iteration (Right arrow key)",
+    )
+    playing = play.toggle(
+        "Play", key=PLAY, on_change=_play_toggled, args=(rows,), help="Step through the run, early iterations slowly."
+    )
+    at = slider.slider("Iteration", 0, rows - 1, value=0, key=AT, bind="query-params")
+    if playing:
+        _ticker(rows)
+    return at
+
+
+@st.fragment(run_every=FRAME_SECONDS)
+def _ticker(rows: int) -> None:
+    """While Play is on, the next frame every FRAME_SECONDS, drawn by a full rerun.
+
+    The fragment also runs inside each full rerun; only a run a frame's time after the last
+    advance moves on, or every rerun would advance at once.
+    """
+    now = time.monotonic()
+    if not st.session_state.get(PLAY) or now - st.session_state.get(LAST_FRAME, 0.0) < FRAME_SECONDS * 0.9:
+        return
+    st.session_state[LAST_FRAME] = now
+    later = frames(rows)[frames(rows) > st.session_state.get(AT, 0)]
+    if len(later):
+        st.session_state[AT] = int(later[0])
+    else:
+        st.session_state[PLAY] = False  # the end of the run: stay there
+    st.rerun()

@@ -1,0 +1,185 @@
+"""The Lab's views of one run at the scrubbed iteration: values, tensors, graph, accumulation,
+the loss landscape, and what to take away."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from core import analysis, charts, landscape, source
+from core.data import BUILTIN_DATASETS, Dataset
+from core.drafts import LoopConfig
+from core.engine import RunResult, TensorFacts
+from ui import chart_view, runs
+from ui.panels import runs_key
+
+
+def _shown(value: float) -> str:
+    return "None" if math.isnan(value) else f"{value:.6g}"
+
+
+def values_at(result: RunResult, at: int) -> None:
+    """m, b, their gradients and the loss at iteration ``at``, before its update."""
+    row = result.trajectory.iloc[at]
+    columns = st.columns(5)
+    for column, (label, value) in zip(
+        columns,
+        [("m", row.m), ("b", row.b), ("m.grad", row.m_grad), ("b.grad", row.b_grad), ("loss", row.loss)],
+        strict=True,
+    ):
+        column.metric(f"{label} at iteration {at}", _shown(value), help="Values before this iteration's update.")
+
+
+# The lesson's tensor facts, each with its one-line explanation.
+FACT_EXPLANATIONS = {
+    "is_leaf": "A leaf is a tensor you created, not computed by autograd; backward() fills the .grad of leaves.",
+    "requires_grad": "Autograd records the operations on it, so gradients can flow back to it.",
+    "grad_fn": "The autograd operation that computed it; None for a leaf.",
+    ".grad": "What backward() left there; None before the first backward() or after zeroing.",
+    "data_ptr() changed": "Its memory moved: a reassignment makes a new tensor; an in-place update keeps the memory.",
+}
+
+
+def _param_rows(facts: TensorFacts, name: str) -> dict[str, str]:
+    param = getattr(facts, name)
+    return {
+        "is_leaf": str(param.is_leaf),
+        "requires_grad": str(param.requires_grad),
+        "grad_fn": param.grad_fn or "None",
+        ".grad": "None" if param.grad_is_none else f"{param.grad:.6g}",
+        "data_ptr() changed": str(param.data_ptr_changed),
+    }
+
+
+def tensor_inspector(result: RunResult, at: int) -> None:
+    """The lesson's tensor facts at the scrubbed iteration, before and after its update."""
+    if not result.facts:
+        st.info("The run raised before the first backward(): there are no tensor facts to show.")
+        return
+    recorded = max(f.iteration for f in result.facts)
+    shown = min(at, recorded)
+    if at > recorded:
+        st.caption(
+            f"Tensor facts are recorded for the first {recorded + 1} iterations; from iteration {recorded} on they "
+            f"stay as they are (only the values change). Showing iteration {shown}."
+        )
+    moments = [f for f in result.facts if f.iteration == shown]
+    table = pd.DataFrame(
+        {f"{name} {facts.moment}": _param_rows(facts, name) for name in ("m", "b") for facts in moments}
+    )
+    table["what it means"] = [FACT_EXPLANATIONS[row] for row in table.index]
+    st.table(table)
+    first = moments[0]
+    st.markdown(
+        f"`yhat`: is_leaf **{first.yhat_is_leaf}**, requires_grad **{first.yhat_requires_grad}**, retains_grad "
+        f"**{first.yhat_retains_grad}**: it is computed from `m` and `b`, so autograd tracks it, but it keeps no "
+        "gradient of its own: reading `yhat.grad` gives `None`, with PyTorch's warning, unless `yhat.retain_grad()` "
+        f"was called. `x.requires_grad` **{first.x_requires_grad}**, `y.requires_grad` **{first.y_requires_grad}**: "
+        "`torch.from_numpy` makes tensors autograd does not track."
+    )
+
+
+def autograd_graphs(result: RunResult) -> None:
+    """The graph from the loss back to the leaves after iterations 0 and 1 (and behind a non-leaf m)."""
+    if not result.graphs:
+        st.info("The run raised before the first backward(): no autograd graph was built.")
+        return
+    st.caption(
+        "Drawn from `loss.grad_fn` by following `next_functions`. Green boxes are leaves (`AccumulateGrad` "
+        "writes into their `.grad`); every other node is an operation autograd recorded."
+    )
+    columns = st.columns(min(len(result.graphs), 3))
+    for index, snapshot in enumerate(result.graphs):
+        with columns[index % len(columns)]:
+            what = "the loss" if snapshot.what == "loss" else f"`{snapshot.what}` after the update"
+            st.markdown(f"**Iteration {snapshot.iteration}: {what}**")
+            st.graphviz_chart(snapshot.dot)
+
+
+def accumulation(result: RunResult, data: Dataset, at: int, *, log_x: bool) -> None:
+    """Where .grad comes from when it is never zeroed, and how sensitive the run is to its start."""
+    split = analysis.split_of(result)
+    if split.empty:
+        st.info("The run raised before its first gradient: there is nothing to split.")
+        return
+    if result.config.zero_grad:
+        st.info("Gradients are zeroed after every update here: nothing is carried over. Turn zeroing off to see it.")
+    else:
+        row = split.iloc[at]
+        st.markdown(
+            f"At iteration {at}: `m.grad` = {_shown(row.m_grad)} = carried over {_shown(row.m_carried)} + fresh "
+            f"{_shown(row.m_fresh)}."
+        )
+        st.markdown(analysis.momentum_sentence())
+    key = runs_key([("run", result)], data)
+    chart_view.show(
+        ("accumulation", key, log_x, at), lambda: charts.accumulation_chart(split, "m", log_x=log_x, at_iteration=at)
+    )
+    nudge(result, data, log_x=log_x)
+
+
+def nudge(result: RunResult, data: Dataset, *, log_x: bool) -> None:
+    """Rerun with the initial m moved a hair, and overlay both runs with their distance."""
+    st.markdown("**Nudge the start.** The same settings, with the initial `m` moved by a tiny amount:")
+    epsilon = st.number_input("Move m by", value=analysis.DEFAULT_NUDGE, format="%g", key="nudge_by", step=1e-6)
+    if not st.toggle("Nudge", key="nudge", help="Runs the same settings again from the moved start."):
+        return
+    try:
+        twin_config = analysis.nudged(result.config, epsilon)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    twin = runs.run(twin_config, data, "the nudged twin")
+    pair = [("this run", result), ("nudged twin", twin)]
+    key = runs_key(pair, data)
+    left, right = st.columns(2)
+    with left:
+        chart_view.show(("nudge", key, log_x), lambda: charts.nudge_chart(pair[0], pair[1], "m", log_x=log_x))
+    with right:
+        chart_view.show(
+            ("distance", key, log_x), lambda: charts.distance_chart(analysis.distance(result, twin), log_x=log_x)
+        )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _grid(dataset_key: str, m_range: tuple[float, float], b_range: tuple[float, float], _data: Dataset):
+    return landscape.rmse_grid(_data, m_range, b_range)
+
+
+def loss_landscape(compared: list[charts.LabeledRun], data: Dataset, at: int | None) -> None:
+    """The RMSE over (m, b) with the runs' paths on it."""
+    m_range, b_range = landscape.extent(data, [result for _, result in compared])
+    grid = _grid(data.key, m_range, b_range, data)
+    key = runs_key(compared, data)
+    chart_view.show(("landscape", key, at), lambda: charts.landscape_chart(data, compared, grid=grid, at_iteration=at))
+    st.caption("Darker is a higher loss. Squares mark the starts; the star is the least-squares minimum.")
+
+
+def script_download(config: LoopConfig, print_first: int) -> None:
+    """The code of these settings as a script that runs on its own and prints the lesson's output."""
+    if config.dataset not in BUILTIN_DATASETS:
+        st.caption("The downloadable script rebuilds the lesson's data from its recipe; it is offered for those.")
+        return
+    st.download_button(
+        "Download this code as a script",
+        data=lambda: source.render_script(config, print_first=print_first),
+        file_name="gradient_descent_draft.py",
+        mime="text/x-python",
+        icon=":material/download:",
+        key="download_script",
+        help="Builds the lesson's data itself, runs exactly this code and prints what the lesson prints.",
+    )
+
+
+def trajectory_download(result: RunResult) -> None:
+    """The recorded trajectory as CSV."""
+    st.download_button(
+        "Download the trajectory (CSV)",
+        data=lambda: result.trajectory.to_csv(index=False),
+        file_name="trajectory.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        key="download_trajectory",
+    )
