@@ -17,7 +17,8 @@ SPEC_ENTRIES = 256  # bounded: a long classroom session keeps flat memory
 
 @st.cache_data(max_entries=SPEC_ENTRIES, show_spinner=False)
 def _spec(key: Hashable, _build: Callable[[], alt.TopLevelMixin]) -> dict:
-    return _build().to_dict()
+    # Schema validation is a third of the cost; the chart functions' tests validate every kind.
+    return _build().to_dict(validate=False)
 
 
 PRESENTER_SCALE = 1.6  # charts this much taller in presenter mode

@@ -13,7 +13,8 @@ import streamlit as st
 
 AT, PLAY = "at", "play"  # widget keys; AT is also a URL parameter
 LAST_FRAME = "play_last_frame"  # session: when Play last advanced
-FRAMES = 80  # frames of one play-through, whatever the run's length
+NEXT_FRAME = "play_next_frame"  # session: the iteration Play moves to at the next run
+FRAMES = 50  # frames of one play-through, whatever the run's length
 FRAME_SECONDS = 0.8  # a pace a class can follow
 
 
@@ -38,6 +39,9 @@ def scrubber(rows: int) -> int | None:
     """The iteration every view shows: slider, buttons, arrow keys or Play. None for an empty run."""
     if rows < 2:
         return 0 if rows else None
+    if NEXT_FRAME in st.session_state:  # Play moved on: set before the widgets exist
+        st.session_state[AT] = st.session_state.pop(NEXT_FRAME)
+        st.session_state[PLAY] = st.session_state[AT] < rows - 1
     if st.session_state.get(AT, 0) > rows - 1:
         st.session_state[AT] = rows - 1  # a shorter run than the last one: stay on its last iteration
     back, forward, play, slider = st.columns([1, 1, 1.6, 9], vertical_alignment="bottom")
@@ -73,15 +77,13 @@ def _ticker(rows: int) -> None:
     """While Play is on, the next frame every FRAME_SECONDS, drawn by a full rerun.
 
     The fragment also runs inside each full rerun; only a run a frame's time after the last
-    advance moves on, or every rerun would advance at once.
+    advance moves on, or every rerun would advance at once. The widgets already exist then,
+    so the next iteration is left for the scrubber to apply before it draws them.
     """
     now = time.monotonic()
     if not st.session_state.get(PLAY) or now - st.session_state.get(LAST_FRAME, 0.0) < FRAME_SECONDS * 0.9:
         return
     st.session_state[LAST_FRAME] = now
     later = frames(rows)[frames(rows) > st.session_state.get(AT, 0)]
-    if len(later):
-        st.session_state[AT] = int(later[0])
-    else:
-        st.session_state[PLAY] = False  # the end of the run: stay there
+    st.session_state[NEXT_FRAME] = int(later[0]) if len(later) else rows - 1
     st.rerun()
