@@ -7,14 +7,13 @@ from core.data import least_squares
 from core.drafts import SOLUTION
 from ui import chart_view, layout, panels, runs
 
-layout.setup("Home", ":material/home:")
-data = layout.sidebar()
-
-st.title("Gradient Descent Drafts")
-st.markdown(
+data = layout.page(
+    "Home",
+    ":material/home:",
+    "Gradient Descent Drafts",
     "*You suspect there's a linear relationship between how much daily screen time a person gets and how "
-    f"many hours they sleep.* Fit `{data.y_label} = m * {data.x_label} + b` by gradient descent, with PyTorch "
-    "autograd computing the gradients of the loss."
+    "many hours they sleep.* Fit `sleep = m * screentime + b` by gradient descent, with PyTorch "
+    "autograd computing the gradients of the loss.",
 )
 
 solution = runs.run(SOLUTION.with_changes(dataset=data.key), data, "the solution")

@@ -28,15 +28,14 @@ INTRODUCTIONS = {
     ),
 }
 
-layout.setup("Lesson", ":material/menu_book:")
-data = layout.sidebar()
-best = least_squares(data)
-
-st.title("Lesson: four drafts of a training loop")
-st.markdown(
+data = layout.page(
+    "Lesson",
+    ":material/menu_book:",
+    "Lesson: four drafts of a training loop",
     "Each draft below is the code of a real attempt at the loop. Read it, predict what it will do, "
-    "and then see what happened when PyTorch ran it."
+    "and then see what happened when PyTorch ran it.",
 )
+best = least_squares(data)
 
 
 def predicted(name: str) -> explain.Behaviour | None:

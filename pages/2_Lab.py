@@ -10,16 +10,15 @@ FIRST, LOG_X, VIEW = "first", "log_x", "view"  # widget keys, also URL parameter
 VIEWS = ["Charts", "Loss landscape", "Inside the tensors", "Accumulation", "Printed output"]
 FORM = SettingsForm()
 
-layout.setup("Lab", ":material/science:")
-data = layout.sidebar()
+data = layout.page(
+    "Lab",
+    ":material/science:",
+    "Lab",
+    "Switch each of the lesson's bugs on or off. Every change runs the real PyTorch loop for exactly "
+    "these settings and shows what happened. Start from a draft, then change one thing at a time.",
+)
 presenting = layout.presenting()
-
-st.title("Lab")
 if not presenting:
-    st.markdown(
-        "Switch each of the lesson's bugs on or off. Every change runs the real PyTorch loop for exactly "
-        "these settings and shows what happened. Start from a draft, then change one thing at a time."
-    )
     st.page_link("pages/4_Data.py", label="Fit your own data instead", icon=":material/upload_file:")
 
 with st.expander("Settings") if presenting else st.container(border=True):

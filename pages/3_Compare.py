@@ -14,15 +14,14 @@ FORM = SettingsForm("c_")  # its widgets: keys (and URL parameters) c_no_grad, c
 CHOICES, LOG_X = "compare", "cmp_log_x"  # widget keys, also URL parameters
 DEFAULT_CHOICES = ["3", "4"]  # buggy beside fixed
 
-layout.setup("Compare", ":material/compare_arrows:")
-data = layout.sidebar()
-best = least_squares(data)
-
-st.title("Compare drafts")
-st.markdown(
+data = layout.page(
+    "Compare",
+    ":material/compare_arrows:",
+    "Compare drafts",
     "Pick two or more configurations: lesson drafts, other rows of the lesson's bug table, or a custom one "
-    "you set up here. Their runs share the axes below."
+    "you set up here. Their runs share the axes below.",
 )
+best = least_squares(data)
 
 labels = {key: label for key, (label, _) in VARIANTS.items()} | {CUSTOM: "custom"}
 chosen = st.multiselect(

@@ -72,15 +72,15 @@ def use_builtin(key: str) -> None:
     st.session_state[layout.DATASET] = key
 
 
-layout.setup("Your data", ":material/upload_file:")
-data = layout.sidebar()
-
-st.title("Your data")
-st.markdown(
+data = layout.page(
+    "Your data",
+    ":material/upload_file:",
+    "Your data",
     "Fit a line to your own numbers. Upload a CSV file or paste CSV text with a header row naming the "
     f"columns (commas, semicolons or tabs; at most {MAX_BYTES // 2**20} MB), pick the x and y columns, and "
-    "every page then uses your data. The lesson's datasets stay one click away."
+    "every page then uses your data. The lesson's datasets stay one click away.",
 )
+
 st.markdown(
     f"**In use now:** {plain(data.title)}: {len(data):,} points; x = {plain(data.x_label)}, y = {plain(data.y_label)}."
 )

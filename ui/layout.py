@@ -21,6 +21,19 @@ PAGES = [
 ]
 
 
+def page(title: str, icon: str, heading: str, introduction: str) -> Dataset:
+    """A page's start: set-up, the shared sidebar, its heading and introduction; returns the dataset.
+
+    Presenter mode leaves the introduction out: the class hears it from the instructor.
+    """
+    setup(title, icon)
+    dataset = sidebar()
+    st.title(heading)
+    if not presenting():
+        st.markdown(introduction)
+    return dataset
+
+
 def setup(title: str, icon: str) -> None:
     """Page title, icon and a wide layout for charts side by side."""
     st.set_page_config(page_title=f"{title} · Gradient Descent Drafts", page_icon=icon, layout="wide")
