@@ -143,7 +143,7 @@ def test_compare_shows_buggy_beside_fixed_by_default():
     table = at.dataframe[0].value
     assert table["configuration"].tolist() == ["Draft 3", "Draft 4 (solution)"]
     assert table["behaviour"].tolist() == ["swings wildly", "converges"]
-    assert len(at.get("vega_lite_chart")) == 4
+    assert len(at.get("vega_lite_chart")) == 5  # fitted lines, loss, m, b, and the loss landscape
 
 
 def test_compare_custom_configuration_from_the_url():
@@ -271,7 +271,7 @@ def test_play_frames_spend_time_early():
     played = frames(10_000)
     assert played[0] == 0 and played[-1] == 9_999
     assert list(played[:10]) == list(range(10))  # every one of the first iterations
-    assert len(played) <= 81
+    assert len(played) <= 50 and played[-2] > 5_000  # the rest in ever larger jumps
 
 
 def test_inside_the_tensors_shows_the_graph_and_facts_of_draft_1():

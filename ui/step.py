@@ -18,11 +18,15 @@ FRAMES = 50  # frames of one play-through, whatever the run's length
 FRAME_SECONDS = 0.8  # a pace a class can follow
 
 
+EVERY_FIRST = 10  # Play shows each of the first iterations, where the most happens
+
+
 def frames(rows: int) -> np.ndarray:
-    """Iterations Play shows: dense early, sparse late, always the first and the last."""
+    """Iterations Play shows: each of the first ones, then ever larger jumps, always the last."""
     if rows <= FRAMES:
         return np.arange(rows)
-    return np.unique(np.concatenate([[0], np.round(np.geomspace(1, rows, FRAMES)).astype(int) - 1]))
+    later = np.geomspace(EVERY_FIRST, rows - 1, FRAMES - EVERY_FIRST)
+    return np.unique(np.concatenate([np.arange(EVERY_FIRST), np.round(later).astype(int)]))
 
 
 def _step(delta: int, rows: int) -> None:
