@@ -127,13 +127,6 @@ class RunResult:
     graphs: tuple[GraphSnapshot, ...] = field(default=())
 
 
-class _LessonRaised(Exception):
-    """Internal: carries a lesson statement's exception out of the loop."""
-
-    def __init__(self, statement: str, error: BaseException):
-        self.statement, self.error = statement, error
-
-
 def _update_in_place(m, b, lr):
     m -= lr * m.grad
     b -= lr * b.grad
