@@ -23,8 +23,10 @@ from core.landscape import Grid
 
 LabeledRun = tuple[str, RunResult]
 
-MAX_POINTS = 2000  # per series: a smooth line on any screen, and small enough to send on every rerun
+MAX_POINTS = 1000  # per series: a smooth line on any screen; the browser redraws fewer points faster
 KEEP_FIRST = 500  # gradient descent does most of its moving in the first iterations: keep them all
+HOVER_POINTS = 300  # per series: points to hover for exact values (the line keeps MAX_POINTS)
+HOVER_KEEP_FIRST = 100
 HEIGHT = 250
 SHORT_SERIES = 10  # a series this short shows its points, so a one-step run is still visible
 SHORT_AXIS = 20  # an iteration axis this short gets a tick at every iteration (Vega drops overlapping labels)
@@ -202,12 +204,24 @@ def _series_layers(frame: pd.DataFrame, encode: dict, name: str) -> list[alt.Cha
     line = alt.Chart(frame).mark_line(strokeWidth=1.5).encode(**encode).properties(name=name)
     # A layer of its own, without strokeDash: a point mark would turn the dash legend into dots.
     points = (
-        alt.Chart(frame)
+        alt.Chart(_hover_sample(frame))
         .mark_point(filled=True, size=30, opacity=opacity)
         .encode(**_without_dash(encode))
         .properties(name=f"{name}-points")
     )
     return [line, points]
+
+
+def _hover_sample(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that get a hover point: every point of a short series, a sample of a long one.
+
+    Thousands of invisible points cost the browser more than the lines themselves at every
+    redraw; a few hundred per series still give exact values wherever the pointer rests.
+    """
+    if "series" not in frame:
+        return downsample(frame, HOVER_POINTS, keep_first=HOVER_KEEP_FIRST).reset_index(drop=True)
+    parts = [downsample(part, HOVER_POINTS, keep_first=HOVER_KEEP_FIRST) for _, part in frame.groupby("series")]
+    return pd.concat(parts, ignore_index=True) if parts else frame
 
 
 def _without_dash(encode: dict) -> dict:

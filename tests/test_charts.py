@@ -82,12 +82,12 @@ def _encodings(node):
 def test_downsample_keeps_the_first_500_iterations_and_the_last():
     frame = pd.DataFrame({"iteration": np.arange(10_000), "m": np.linspace(0, 1, 10_000)})
     kept = downsample(frame)
-    assert len(kept) == MAX_POINTS == 2000
+    assert len(kept) == MAX_POINTS == 1000
     assert kept.iteration.iloc[:500].tolist() == list(range(500))
     assert kept.iteration.iloc[-1] == 9999
     assert kept.iteration.is_monotonic_increasing and kept.iteration.is_unique
-    # After the first 500, evenly spaced: the gaps are all 6 or 7 rows (9,499 rows in 1,499 steps).
-    assert set(np.diff(kept.iteration.iloc[500:])) == {6, 7}
+    # After the first 500, evenly spaced: the gaps are all 19 or 20 rows (9,499 rows in 499 steps).
+    assert set(np.diff(kept.iteration.iloc[500:])) == {19, 20}
     # Rows are kept whole, with their own values.
     assert kept.m.tolist() == frame.m[kept.iteration].tolist()
 
@@ -101,7 +101,7 @@ def test_downsample_is_deterministic():
 
 
 def test_downsample_leaves_a_small_frame_unchanged():
-    frame = pd.DataFrame({"iteration": np.arange(2000), "m": np.zeros(2000)})
+    frame = pd.DataFrame({"iteration": np.arange(MAX_POINTS), "m": np.zeros(MAX_POINTS)})
     assert downsample(frame) is frame
     empty = pd.DataFrame({"iteration": [], "m": []})
     assert downsample(empty) is empty
@@ -201,8 +201,11 @@ def test_series_send_only_their_columns_and_at_most_max_points(results, chart, c
         assert set(per_series.values()) == {MAX_POINTS}
         if series:
             assert list(per_series) == series
-        # The hover points reuse the line's dataset: nothing is sent twice.
-        assert _layers(spec)[f"series-{k}-points"].get("data") == _layers(spec)[f"series-{k}"].get("data")
+        # The hover points are a sample of the line's own rows, at most HOVER_POINTS a series.
+        points = _rows(spec, f"series-{k}-points")
+        hovered = Counter(points.series) if series else Counter({chart: len(points)})
+        assert set(hovered.values()) == {charts.HOVER_POINTS}
+        assert set(map(tuple, points[columns].to_numpy())) <= set(map(tuple, rows[columns].to_numpy()))
 
 
 def test_series_values_are_the_trajectorys_at_full_precision(results):
@@ -432,7 +435,7 @@ def test_fit_chart_downsamples_a_large_dataset():
     spec = charts.fit_chart(big, []).to_dict()
     scatter = _rows(spec, "data")
     assert len(scatter) == MAX_POINTS and scatter.x.iloc[[0, -1]].tolist() == [0.0, 1.0]
-    assert spec["title"]["subtitle"] == "showing 2,000 of 5,000 points"
+    assert spec["title"]["subtitle"] == f"showing {MAX_POINTS:,} of 5,000 points"
 
 
 def test_streamlit_receives_frames_with_a_plain_index(results):

@@ -23,7 +23,7 @@ from core.drafts import LoopConfig
 
 CACHE_ENTRIES = 64  # bounded, so a classroom's server keeps flat memory over a long session
 PROGRESS_AFTER_S = 0.25  # a run shorter than this finishes before any bar would be seen
-PROGRESS_EVERY = 250  # iterations between progress updates: each update costs a message
+PROGRESS_EVERY_S = 0.3  # between progress updates: each costs a message and a browser redraw
 MAILBOX = "run_mailbox"  # session: a _Mailbox for the partial result of an interrupted run
 STOP_REQUESTED = "run_stop_requested"  # session: the configuration whose Stop was pressed
 STOPPED = "run_stopped"  # session: the partial result of a run the user stopped
@@ -57,12 +57,15 @@ class _Progress:
         self.page_context = contextvars.copy_context()
         self.started = time.perf_counter()
         self.bar = None
+        self.shown_at = 0.0
         self.control: RerunException | StopException | None = None
 
     def on_step(self, iteration: int, total: int) -> bool:
         """The engine's callback: draw progress now and then; True asks the engine to stop."""
-        if iteration % PROGRESS_EVERY or time.perf_counter() - self.started < PROGRESS_AFTER_S:
+        now = time.perf_counter()
+        if now - self.started < PROGRESS_AFTER_S or now - self.shown_at < PROGRESS_EVERY_S:
             return False
+        self.shown_at = now
         text = f"Running {self.label or 'the loop'}: iteration {iteration + 1:,} of {total:,}"
         try:
             if self.bar is None:
