@@ -23,11 +23,14 @@ from core.landscape import Grid
 
 LabeledRun = tuple[str, RunResult]
 
-MAX_POINTS = 1000  # per series: a smooth line on any screen; the browser redraws fewer points faster
-KEEP_FIRST = 500  # gradient descent does most of its moving in the first iterations: keep them all
-HOVER_POINTS = 300  # per series: points to hover for exact values (the line keeps MAX_POINTS)
-HOVER_KEEP_FIRST = 100
-HEIGHT = 250
+# Every point costs the browser work at each redraw (it runs Vega's expressions through an
+# interpreter): a few hundred per series draw a smooth line and keep a redraw quick.
+MAX_POINTS = 500  # per series
+KEEP_FIRST = 100  # gradient descent does most of its moving in the first iterations: keep them all
+HOVER_POINTS = 150  # per series: points to hover for exact values (the line keeps MAX_POINTS)
+HOVER_KEEP_FIRST = 30
+SCATTER_POINTS = 2_000  # of a dataset: the fit chart shows every point of the lesson's data
+HEIGHT = 180  # of the plot itself: titles, legends and axes come on top, so every plot is this tall
 SHORT_SERIES = 10  # a series this short shows its points, so a one-step run is still visible
 SHORT_AXIS = 20  # an iteration axis this short gets a tick at every iteration (Vega drops overlapping labels)
 
@@ -54,17 +57,51 @@ class _Failure:
     color: str
 
 
-def downsample(frame: pd.DataFrame, max_points: int = MAX_POINTS, keep_first: int = KEEP_FIRST) -> pd.DataFrame:
-    """The first ``keep_first`` rows, then evenly spaced rows ending with the last: at most ``max_points``."""
+def downsample(
+    frame: pd.DataFrame, max_points: int = MAX_POINTS, keep_first: int = KEEP_FIRST, *, log_x: bool = False
+) -> pd.DataFrame:
+    """At most ``max_points`` rows, the first and the last always among them, spread for the axis.
+
+    On a linear axis, the first ``keep_first`` rows, then evenly spaced rows. On a log axis, rows
+    evenly spaced in log(1 + row), as the iteration axis places them: every early row is kept
+    and the later ones thin out, so the line is as dense at 5,000 as at 5.
+    """
     if len(frame) <= max_points:
         return frame
     if max_points < 2:
         raise ValueError(f"max_points must be at least 2 to keep the first and last rows, not {max_points}")
+    if log_x:
+        return frame.iloc[_log_spaced(len(frame), max_points)]
     head = max(0, min(keep_first, max_points - 2))
     # At least two evenly spaced positions from the end of the head to the last row; the spacing
     # is at least one row, so rounding never merges two of them and exactly max_points rows come back.
     tail = np.linspace(head, len(frame) - 1, max_points - head).round().astype(int)
     return frame.iloc[np.concatenate([np.arange(head), tail])]
+
+
+def _log_spaced(rows: int, count: int) -> np.ndarray:
+    """``count`` positions in ``range(rows)``, 0 and ``rows - 1`` among them, evenly spaced in log(1 + row).
+
+    Early on that spacing is under a row, so the first rows are all taken (the head) and the rest
+    spaced evenly in log(1 + row) from there: the head is the shortest after which the positions
+    are at least a row apart, so rounding them never makes two the same.
+    """
+    end = np.log1p(rows - 1)
+    heads = np.arange(count - 1)
+    # The distance between the first two positions after a head, at least (1 + head) * step.
+    first_gap = (1 + heads) * (end - np.log1p(heads)) / (count - 1 - heads)
+    head = int(np.argmax(first_gap >= 1)) if (first_gap >= 1).any() else count - 2
+    tail = np.expm1(np.linspace(np.log1p(head), end, count - head)).round().astype(int)
+    return np.concatenate([np.arange(head), tail])
+
+
+def _sized(height: int) -> dict:
+    """Chart properties: as wide as its column, a plot ``height`` tall.
+
+    Streamlit would fit the whole chart into ``height``, squashing the plot of a chart that has a
+    subtitle or a legend; fitting only the width keeps every plot the same height.
+    """
+    return {"width": "container", "height": height, "autosize": alt.AutoSizeParams(type="fit-x", contains="padding")}
 
 
 def axis_title(log_x: bool) -> str:
@@ -98,21 +135,25 @@ def gradient_chart(
 def fit_chart(dataset: Dataset, runs: Sequence[LabeledRun], *, at_iteration: int | None = None) -> alt.LayerChart:
     """The data as a scatter, each run's final line (solid) and its line at ``at_iteration`` (dashed)."""
     # A fresh index: Streamlit would send a sampled frame's gappy index as one more column.
-    points = downsample(pd.DataFrame({"x": dataset.x, "y": dataset.y}), keep_first=0).reset_index(drop=True)
-    x_domain = _span(dataset.x)
-    lines = _fit_lines(runs, x_domain, at_iteration)
-    y_domain = _reach(_span(dataset.y), lines["y"].to_numpy())
-    x = alt.X("x:Q", title=dataset.x_label, scale=alt.Scale(domain=x_domain, zero=False))
-    y = alt.Y("y:Q", title=dataset.y_label, scale=alt.Scale(domain=y_domain, zero=False))
+    points = pd.DataFrame({"x": dataset.x, "y": dataset.y})
+    points = downsample(points, SCATTER_POINTS, keep_first=0).reset_index(drop=True)
+    lines = _fit_lines(runs, at_iteration)
+    x_span = _span(dataset.x)
+    frame = pd.DataFrame({"x": x_span, "y": _reach(_span(dataset.y), _heights(lines, x_span))})
+    # The frame's two corners are data, not numbers in the spec, and every line is cut to the
+    # frame, so the axes span exactly the frame. The spec is then the same whatever the runs
+    # did, and the browser swaps new data into the chart on the page instead of rebuilding it.
+    x = alt.X("x:Q", title=dataset.x_label, scale=alt.Scale(zero=False, nice=False))
+    y = alt.Y("y:Q", title=dataset.y_label, scale=alt.Scale(zero=False, nice=False))
+    corners = alt.Chart(frame).mark_point(opacity=0).encode(x=x, y=y).properties(name="frame")
     scatter = (
         alt.Chart(points)
         .mark_circle(size=16, opacity=0.45, color=DATA_COLOR)
         .encode(x=x, y=y, tooltip=[_exact("x", dataset.x_label), _exact("y", dataset.y_label)])
         .properties(name="data")
     )
-    kinds = [FINAL_LINE] if at_iteration is None else [FINAL_LINE, _at_label(at_iteration)]
     fitted = (
-        alt.Chart(lines)
+        alt.Chart(_cut_to(lines, frame))
         .mark_line(clip=True, strokeWidth=2)
         .encode(
             x=x,
@@ -121,7 +162,9 @@ def fit_chart(dataset: Dataset, runs: Sequence[LabeledRun], *, at_iteration: int
             strokeDash=alt.StrokeDash(
                 "line:N",
                 title="line",
-                scale=alt.Scale(domain=kinds, range=[[1, 0], [6, 4]]),
+                # The final line first, so it is the solid one; the other's name changes with the iteration.
+                sort=[FINAL_LINE],
+                scale=alt.Scale(range=[[1, 0], [6, 4]]),
                 legend=None if at_iteration is None else _dash_legend(),
             ),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("line:N"), _exact("m", "m"), _exact("b", "b")],
@@ -131,7 +174,7 @@ def fit_chart(dataset: Dataset, runs: Sequence[LabeledRun], *, at_iteration: int
     text = "Fitted line on the data" if len(runs) <= 1 else "Fitted lines on the data"
     shown = f"showing {len(points):,} of {len(dataset):,} points" if len(points) < len(dataset) else alt.Undefined
     title = alt.TitleParams(text, subtitle=shown)
-    return (scatter + fitted).properties(title=title, width="container", height=HEIGHT)
+    return (corners + scatter + fitted).properties(title=title, **_sized(HEIGHT))
 
 
 # --- iteration charts -------------------------------------------------------------------------
@@ -155,11 +198,13 @@ def _iteration_chart(
     lines = [
         layer
         for k, (label, result) in enumerate(runs)
-        for layer in _series_layers(_long(label, downsample(result.trajectory), columns)[fields], encode, f"series-{k}")
+        for layer in _series_layers(
+            _long(label, downsample(result.trajectory, log_x=log_x), columns)[fields], encode, f"series-{k}", log_x
+        )
     ]
     cursor = [] if at_iteration is None else _cursor_layers(runs, columns, fields, encode, at_iteration)
     marks = [layer for k, failure in enumerate(failures) for layer in _failure_layers(failure, k, x, x_max, log_x)]
-    return alt.layer(*lines, *cursor, *marks).properties(title=title, width="container", height=HEIGHT)
+    return alt.layer(*lines, *cursor, *marks).properties(title=title, **_sized(HEIGHT))
 
 
 def _fields(columns: dict[str, str]) -> list[str]:
@@ -197,14 +242,14 @@ def _series_encodings(runs: Sequence[LabeledRun], columns: dict[str, str], y_tit
     return encode
 
 
-def _series_layers(frame: pd.DataFrame, encode: dict, name: str) -> list[alt.Chart]:
+def _series_layers(frame: pd.DataFrame, encode: dict, name: str, log_x: bool) -> list[alt.Chart]:
     """One run's lines, and points on them to hover for exact values (invisible unless few)."""
     rows_per_series = frame.groupby("series").size().max() if "series" in frame else len(frame)
     opacity = 1 if 0 < rows_per_series <= SHORT_SERIES else 0
     line = alt.Chart(frame).mark_line(strokeWidth=1.5).encode(**encode).properties(name=name)
     # A layer of its own, without strokeDash: a point mark would turn the dash legend into dots.
     points = (
-        alt.Chart(_hover_sample(frame))
+        alt.Chart(_hover_sample(frame, log_x))
         .mark_point(filled=True, size=30, opacity=opacity)
         .encode(**_without_dash(encode))
         .properties(name=f"{name}-points")
@@ -212,16 +257,26 @@ def _series_layers(frame: pd.DataFrame, encode: dict, name: str) -> list[alt.Cha
     return [line, points]
 
 
-def _hover_sample(frame: pd.DataFrame) -> pd.DataFrame:
+def _hover_sample(frame: pd.DataFrame, log_x: bool) -> pd.DataFrame:
     """The rows that get a hover point: every point of a short series, a sample of a long one.
 
     Thousands of invisible points cost the browser more than the lines themselves at every
     redraw; a few hundred per series still give exact values wherever the pointer rests.
     """
     if "series" not in frame:
-        return downsample(frame, HOVER_POINTS, keep_first=HOVER_KEEP_FIRST).reset_index(drop=True)
-    parts = [downsample(part, HOVER_POINTS, keep_first=HOVER_KEEP_FIRST) for _, part in frame.groupby("series")]
+        return _hover_rows(frame, log_x).reset_index(drop=True)
+    parts = [_hover_rows(part, log_x) for _, part in frame.groupby("series")]
     return pd.concat(parts, ignore_index=True) if parts else frame
+
+
+def _hover_rows(line: pd.DataFrame, log_x: bool) -> pd.DataFrame:
+    """At most HOVER_POINTS of a line's own rows, spread evenly along the iteration axis."""
+    if len(line) <= HOVER_POINTS or not log_x:
+        return downsample(line, HOVER_POINTS, keep_first=HOVER_KEEP_FIRST)
+    iterations = line["iteration"].to_numpy()
+    wanted = _log_spaced(int(iterations[-1]) + 1, HOVER_POINTS)
+    # The line's first row at or after each wanted iteration: the points stay on the line.
+    return line.iloc[np.unique(np.searchsorted(iterations, wanted).clip(0, len(line) - 1))]
 
 
 def _without_dash(encode: dict) -> dict:
@@ -419,19 +474,39 @@ def _at_row(result: RunResult, at_iteration: int) -> tuple[float, float] | None:
     return (m, b) if math.isfinite(m) and math.isfinite(b) else None
 
 
-def _fit_lines(runs: Sequence[LabeledRun], x_domain: list[float], at_iteration: int | None) -> pd.DataFrame:
-    """Two end points for each line y = m*x + b: each run's final line and its line at ``at_iteration``."""
+def _fit_lines(runs: Sequence[LabeledRun], at_iteration: int | None) -> pd.DataFrame:
+    """The lines y = m*x + b to draw, one row each: each run's final line and its line at ``at_iteration``."""
     rows = []
     for label, result in runs:
         lines = [(FINAL_LINE, _last_finite(result))]
         if at_iteration is not None:
             lines.append((_at_label(at_iteration), _at_row(result, at_iteration)))
-        for kind, line in lines:
-            if line is None:
-                continue
-            m, b = line
-            rows += [{"run": label, "line": kind, "m": m, "b": b, "x": x, "y": m * x + b} for x in x_domain]
-    frame = pd.DataFrame(rows, columns=["run", "line", "m", "b", "x", "y"])
+        rows += [{"run": label, "line": kind, "m": line[0], "b": line[1]} for kind, line in lines if line is not None]
+    frame = pd.DataFrame(rows, columns=["run", "line", "m", "b"])
+    return frame.astype({"m": "float64", "b": "float64"})
+
+
+def _heights(lines: pd.DataFrame, x_span: list[float]) -> np.ndarray:
+    """Where the lines are at both ends of ``x_span``."""
+    return np.concatenate([(lines.m * x + lines.b).to_numpy() for x in x_span])
+
+
+def _cut_to(lines: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Two end points for each line: the part of it inside ``frame``; a line that misses it is left out."""
+    (x_low, x_high), (y_low, y_high) = frame.x.tolist(), frame.y.tolist()
+    rows = []
+    for line in lines.itertuples(index=False):
+        if line.m == 0:
+            start, end = (x_low, x_high) if y_low <= line.b <= y_high else (math.inf, -math.inf)
+        else:
+            crossings = sorted([(y_low - line.b) / line.m, (y_high - line.b) / line.m])
+            start, end = max(x_low, crossings[0]), min(x_high, crossings[1])
+        if start <= end:
+            # A crossing's height can be off the frame by a rounding error: clamped, so the axes stay put.
+            rows += [
+                {**line._asdict(), "x": x, "y": min(max(line.m * x + line.b, y_low), y_high)} for x in (start, end)
+            ]
+    frame = pd.DataFrame(rows, columns=[*lines.columns, "x", "y"])
     return frame.astype(dict.fromkeys(["m", "b", "x", "y"], "float64"))
 
 
@@ -479,7 +554,7 @@ def landscape_chart(
     ]
     subtitle = alt.Undefined if at_iteration is None else f"large dots: (m, b) at iteration {at_iteration}"
     title = alt.TitleParams("Loss landscape: RMSE over (m, b)", subtitle=subtitle)
-    return alt.layer(*layers).properties(title=title, width="container", height=LANDSCAPE_HEIGHT)
+    return alt.layer(*layers).properties(title=title, **_sized(LANDSCAPE_HEIGHT))
 
 
 def _cell_scale(values: np.ndarray) -> alt.Scale:
@@ -536,7 +611,7 @@ def _rmse_scale(rmse: np.ndarray) -> alt.Scale:
 
 def _rmse_legend() -> alt.Legend:
     """A colour bar as tall as most of the plot."""
-    return alt.Legend(type="gradient", orient="right", gradientLength=LANDSCAPE_HEIGHT - 80)
+    return alt.Legend(type="gradient", orient="right", gradientLength=LANDSCAPE_HEIGHT - 40)
 
 
 def _path(result: RunResult) -> pd.DataFrame:
@@ -677,14 +752,14 @@ def accumulation_chart(
         f"{parameter}_fresh": "fresh gradient",
     }
     fields = ["series", "iteration", "value"]
-    frame = _long("", downsample(split), columns)[fields]
+    frame = _long("", downsample(split, log_x=log_x), columns)[fields]
     x_max = max(int(split["iteration"].max()) + 1 if len(split) else 1, 1 if at_iteration is None else at_iteration + 1)
     encode = _accumulation_encodings(list(columns.values())) | {"x": _iteration_x(x_max, log_x)}
     # One layer per part: three 2,000-row series in one inline dataset would pass Altair's 5,000-row limit.
     layers = [
         layer
         for k, name in enumerate(columns.values())
-        for layer in _series_layers(frame[frame["series"] == name].reset_index(drop=True), encode, f"series-{k}")
+        for layer in _series_layers(frame[frame["series"] == name].reset_index(drop=True), encode, f"series-{k}", log_x)
     ]
     if at_iteration is not None:
         here = _long("", split[split["iteration"] == at_iteration], columns)[fields]
@@ -693,7 +768,7 @@ def accumulation_chart(
         f"{parameter}.grad without zeroing: carried over + fresh",
         subtitle=f"{parameter}.grad at each iteration = the previous iteration's {parameter}.grad + this backward()'s",
     )
-    return alt.layer(*layers).properties(title=title, width="container", height=HEIGHT)
+    return alt.layer(*layers).properties(title=title, **_sized(HEIGHT))
 
 
 def _accumulation_encodings(names: list[str]) -> dict:
@@ -724,7 +799,7 @@ NUDGED_DASH = [6, 4]
 def distance_chart(distance: pd.DataFrame, *, log_y: bool = True, log_x: bool = False) -> alt.LayerChart:
     """How far apart a run and its nudged twin are at each iteration, on a log scale by default."""
     frame = distance[["iteration", "distance"]].astype({"iteration": "int64", "distance": "float64"})
-    frame = downsample(frame[np.isfinite(frame["distance"])]).reset_index(drop=True)
+    frame = downsample(frame[np.isfinite(frame["distance"])], log_x=log_x).reset_index(drop=True)
     x_max = int(frame["iteration"].max()) + 1 if len(frame) else 1
     floored = log_y and bool((frame["distance"] < DISTANCE_FLOOR).any())
     if log_y:
@@ -750,7 +825,7 @@ def distance_chart(distance: pd.DataFrame, *, log_y: bool = True, log_x: bool = 
         .properties(name="distance-points")
     )
     title = "Distance between the run and its nudged twin"
-    return alt.layer(line, points).properties(title=title, width="container", height=HEIGHT)
+    return alt.layer(line, points).properties(title=title, **_sized(HEIGHT))
 
 
 def nudge_chart(

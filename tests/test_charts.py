@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from core import charts, engine
-from core.charts import MAX_POINTS, downsample
+from core.charts import MAX_POINTS, SCATTER_POINTS, downsample
 from core.data import Dataset, load_builtin
 from core.drafts import DRAFTS, SOLUTION, LoopConfig
 
@@ -79,17 +79,39 @@ def _encodings(node):
 # --- downsample -------------------------------------------------------------------------------
 
 
-def test_downsample_keeps_the_first_500_iterations_and_the_last():
+def test_downsample_keeps_the_first_100_iterations_and_the_last():
     frame = pd.DataFrame({"iteration": np.arange(10_000), "m": np.linspace(0, 1, 10_000)})
     kept = downsample(frame)
-    assert len(kept) == MAX_POINTS == 1000
-    assert kept.iteration.iloc[:500].tolist() == list(range(500))
+    assert len(kept) == MAX_POINTS == 500
+    assert kept.iteration.iloc[:100].tolist() == list(range(100))
     assert kept.iteration.iloc[-1] == 9999
     assert kept.iteration.is_monotonic_increasing and kept.iteration.is_unique
-    # After the first 500, evenly spaced: the gaps are all 19 or 20 rows (9,499 rows in 499 steps).
-    assert set(np.diff(kept.iteration.iloc[500:])) == {19, 20}
+    # After the first 100, evenly spaced: the gaps are all 24 or 25 rows (9,899 rows in 399 steps).
+    assert set(np.diff(kept.iteration.iloc[100:])) == {24, 25}
     # Rows are kept whole, with their own values.
     assert kept.m.tolist() == frame.m[kept.iteration].tolist()
+
+
+@pytest.mark.parametrize(("rows", "count"), [(10_000, 500), (100_000, 500), (10_000, 150), (501, 500), (1_000, 2)])
+def test_downsample_for_a_log_axis_is_even_on_the_axis(rows, count):
+    frame = pd.DataFrame({"iteration": np.arange(rows)})
+    kept = downsample(frame, count, log_x=True).iteration.to_numpy()
+    assert len(kept) == count and kept[0] == 0 and kept[-1] == rows - 1
+    assert (np.diff(kept) > 0).all()
+    # Every early iteration, then steps along the log axis that are alike: rounding to whole
+    # iterations makes a step at most about twice another, never the 20-fold of even spacing.
+    head = int(np.argmax(np.diff(kept) > 1))
+    assert kept[:head].tolist() == list(range(head))
+    steps = np.diff(np.log1p(kept[head:]))
+    assert steps.max() <= 2.1 * np.median(steps)
+
+
+def test_downsample_for_a_log_axis_keeps_the_first_90_of_10000():
+    kept = downsample(pd.DataFrame({"iteration": np.arange(10_000)}), log_x=True).iteration
+    assert kept.iloc[:90].tolist() == list(range(90)) and len(kept) == MAX_POINTS
+    # As many points between 1,000 and 10,000 as between 100 and 1,000: even on the log axis.
+    between = [((kept >= low) & (kept < 10 * low)).sum() for low in (100, 1_000)]
+    assert abs(between[0] - between[1]) <= 2, between
 
 
 def test_downsample_is_deterministic():
@@ -211,7 +233,7 @@ def test_series_send_only_their_columns_and_at_most_max_points(results, chart, c
 def test_series_values_are_the_trajectorys_at_full_precision(results):
     trajectory = results["solution"].trajectory
     rows = _rows(charts.loss_chart([("Draft 4", results["solution"])]).to_dict(), "series-0")
-    assert rows.iteration.iloc[:500].tolist() == list(range(500))
+    assert rows.iteration.iloc[:100].tolist() == list(range(100))
     assert rows.iteration.iloc[-1] == 9999
     assert rows.value.iloc[0] == trajectory.loss.iloc[0] == pytest.approx(5.659353, abs=1e-6)
     assert rows.value.tolist() == trajectory.loss[rows.iteration].tolist()
@@ -392,7 +414,7 @@ def test_fit_chart_draws_the_final_line_and_the_line_at_an_iteration(results):
     at = lines[lines.line == "at iteration 100"]
     assert at.m.tolist() == [result.trajectory.m[100]] * 2 and at.b.tolist() == [result.trajectory.b[100]] * 2
     dash = _layers(spec)["fits"]["encoding"]["strokeDash"]
-    assert dash["scale"] == {"domain": ["final", "at iteration 100"], "range": [[1, 0], [6, 4]]}
+    assert dash["sort"] == ["final"] and dash["scale"] == {"range": [[1, 0], [6, 4]]}  # final solid, then dashed
 
 
 def test_fit_chart_draws_a_failed_runs_last_finite_line(results):
@@ -413,20 +435,55 @@ def test_fit_chart_draws_a_failed_runs_last_finite_line(results):
 def test_fit_chart_shows_a_first_step_line_below_the_data(results):
     dataset = load_builtin("solution")
     spec = charts.fit_chart(dataset, [("In place", results["in_place"])]).to_dict()
-    y_domain = _layers(spec)["data"]["encoding"]["y"]["scale"]["domain"]
+    frame = _rows(spec, "frame")
     # The data starts at 1; the line y = 0 is still on the chart.
-    assert dataset.y.min() == 1.0 and y_domain == [0.0, dataset.y.max()]
+    assert dataset.y.min() == 1.0 and frame.y.tolist() == [0.0, dataset.y.max()]
+    assert frame.x.tolist() == [dataset.x.min(), dataset.x.max()]
+    assert _rows(spec, "fits").y.tolist() == [0.0, 0.0]
 
 
 def test_fit_chart_clips_a_wild_line_instead_of_squashing_the_data(results):
     dataset = load_builtin("solution")
-    wild = engine.run(SOLUTION.with_changes(iterations=1, m0=1000.0))
-    assert wild.outcome.final_m > 900
+    wild = engine.run(SOLUTION.with_changes(iterations=1, m0=5.0, b0=-20.0))  # from about 0 to 40 over the data
     spec = charts.fit_chart(dataset, [("Wild", wild)]).to_dict()
-    low, high = _layers(spec)["data"]["encoding"]["y"]["scale"]["domain"]
+    low, high = _rows(spec, "frame").y
     span = dataset.y.max() - dataset.y.min()
-    assert (low, high) == (dataset.y.min(), pytest.approx(dataset.y.max() + span))
-    assert _layers(spec)["fits"]["mark"]["clip"] is True
+    assert high == pytest.approx(dataset.y.max() + span)
+    # The line is cut where it leaves the frame, so it widens neither axis.
+    line = _rows(spec, "fits")
+    m, b = wild.outcome.final_m, wild.outcome.final_b
+    assert line.x.tolist() == pytest.approx([dataset.x.min(), (high - b) / m]) and line.y.iloc[1] == pytest.approx(high)
+    assert low <= line.y.iloc[0] < high and line.x.iloc[1] < dataset.x.max()
+
+
+def test_fit_chart_axes_span_the_frame_alone():
+    spec = charts.fit_chart(load_builtin("solution"), []).to_dict()
+    for channel in ("x", "y"):
+        scales = [layer["encoding"][channel]["scale"] for layer in spec["layer"]]
+        assert all(scale == {"nice": False, "zero": False} for scale in scales)
+    assert _layers(spec)["frame"]["mark"] == {"type": "point", "opacity": 0}
+
+
+def test_fit_chart_leaves_out_a_line_that_misses_the_frame():
+    dataset = load_builtin("solution")
+    far = engine.run(SOLUTION.with_changes(iterations=1, m0=0.0, b0=-1000.0))
+    assert _rows(charts.fit_chart(dataset, [("Far", far)]).to_dict(), "fits").empty
+
+
+def test_fit_chart_spec_is_the_same_for_every_run(results):
+    """Only the data differs, so the browser can swap it into the chart on the page."""
+    dataset = load_builtin("solution")
+
+    def without_data(result, at_iteration):
+        spec = charts.fit_chart(dataset, [("this run", result)], at_iteration=at_iteration).to_dict()
+        text = json.dumps({key: value for key, value in spec.items() if key != "datasets"})
+        for place, name in enumerate(spec["datasets"]):  # names are hashes of the values
+            text = text.replace(name, f"dataset {place}")
+        return text
+
+    assert (
+        without_data(results["solution"], 3) == without_data(results["raised"], 1) == without_data(results["short"], 40)
+    )
 
 
 def test_fit_chart_downsamples_a_large_dataset():
@@ -434,8 +491,8 @@ def test_fit_chart_downsamples_a_large_dataset():
     big = Dataset(key="big", title="big", x=x, y=2 * x, x_label="hours", y_label="score")
     spec = charts.fit_chart(big, []).to_dict()
     scatter = _rows(spec, "data")
-    assert len(scatter) == MAX_POINTS and scatter.x.iloc[[0, -1]].tolist() == [0.0, 1.0]
-    assert spec["title"]["subtitle"] == f"showing {MAX_POINTS:,} of 5,000 points"
+    assert len(scatter) == SCATTER_POINTS and scatter.x.iloc[[0, -1]].tolist() == [0.0, 1.0]
+    assert spec["title"]["subtitle"] == f"showing {SCATTER_POINTS:,} of 5,000 points"
 
 
 def test_streamlit_receives_frames_with_a_plain_index(results):
@@ -447,3 +504,16 @@ def test_streamlit_receives_frames_with_a_plain_index(results):
         frames = [layer.data for layer in chart.layer]
         assert all(isinstance(frame, pd.DataFrame) for frame in frames)
         assert all(isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 for frame in frames)
+
+
+def test_a_log_axis_chart_sends_rows_spread_along_that_axis(results):
+    spec = charts.loss_chart([("Draft 4", results["solution"])], log_x=True).to_dict()
+    rows = _rows(spec, "series-0")
+    expected = downsample(results["solution"].trajectory, log_x=True).iteration
+    assert rows.iteration.tolist() == expected.tolist() and len(rows) == MAX_POINTS
+    points = _rows(spec, "series-0-points")
+    assert 0.9 * charts.HOVER_POINTS <= len(points) <= charts.HOVER_POINTS
+    assert set(points.iteration) <= set(rows.iteration) and points.iteration.iloc[[0, -1]].tolist() == [0, 9999]
+    # Hover points along the log axis too: as many from 1,000 on as from 100 to 1,000.
+    between = [((points.iteration >= low) & (points.iteration < 10 * low)).sum() for low in (100, 1_000)]
+    assert abs(between[0] - between[1]) <= 2, between

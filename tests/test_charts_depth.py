@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core import charts, engine, landscape
-from core.charts import MAX_POINTS
+from core.charts import KEEP_FIRST, MAX_POINTS
 from core.data import Dataset, least_squares, load_builtin
 from core.drafts import DRAFTS, SOLUTION, LoopConfig
 from tests.test_charts import _encodings, _layers, _rows
@@ -172,7 +172,7 @@ def test_long_paths_are_downsampled_and_the_longest_drawn_first(results, lesson)
     for k in range(2):
         path = _rows(spec, f"path-{k}")
         assert len(path) == MAX_POINTS
-        assert path.iteration.iloc[:500].tolist() == list(range(500))
+        assert path.iteration.iloc[:KEEP_FIRST].tolist() == list(range(KEEP_FIRST))
         # The hover points and the white casing reuse the line's data: nothing is sent twice.
         line = _layers(spec)[f"path-{k}"].get("data")
         assert _layers(spec)[f"path-{k}-points"].get("data") == _layers(spec)[f"path-casing-{k}"].get("data") == line

@@ -3,10 +3,14 @@ the lesson says. Widgets are found by key."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.charts import HEIGHT
 from tests.conftest import ROOT
+from ui.chart_view import PRESENTER_SCALE
 
 PAGES = ["streamlit_app.py", "pages/1_Lesson.py", "pages/2_Lab.py", "pages/3_Compare.py", "pages/4_Data.py"]
 TIMEOUT = 120  # a first 10,000-iteration run takes seconds on a shared 2-core machine
@@ -247,6 +251,16 @@ def chart_specs(at: AppTest) -> list[str]:
     return [chart.proto.spec for chart in at.get("vega_lite_chart")]
 
 
+def chart_data(at: AppTest, index: int) -> str:
+    """The datasets the browser receives for the chart at ``index``, as text."""
+    import pyarrow as pa
+
+    tables = [
+        pa.ipc.open_stream(dataset.data.data).read_all() for dataset in at.get("vega_lite_chart")[index].proto.datasets
+    ]
+    return "\n".join(table.to_pandas().to_csv(index=False) for table in tables)
+
+
 def test_the_scrubber_moves_every_view_to_iteration_k():
     at = open_page("pages/2_Lab.py", zero_grad="false", at="7")
     assert at.slider(key="at").value == 7
@@ -255,9 +269,9 @@ def test_the_scrubber_moves_every_view_to_iteration_k():
     ]
     specs = chart_specs(at)
     assert len(specs) == 5 and all('"cursor' in spec for spec in specs[1:])
-    assert "at iteration 7" in specs[0]
+    assert "at iteration 7" in chart_data(at, 0)
     at.button(key="step_forward").click().run()
-    assert at.slider(key="at").value == 8 and "at iteration 8" in chart_specs(at)[0]
+    assert at.slider(key="at").value == 8 and "at iteration 8" in chart_data(at, 0)
     at.button(key="step_back").click().run()
     at.button(key="step_back").click().run()
     assert at.slider(key="at").value == 6
@@ -309,10 +323,34 @@ def test_presenter_mode_hides_explanations_and_enlarges():
     assert any("font-size" in block.value for block in presented.markdown)
     assert not any("font-size" in block.value for block in plain_view.markdown)
     assert presented.get("expander")  # settings folded away
-    assert '"height": 400' in chart_specs(presented)[0] or '"height":400' in chart_specs(presented)[0]
+    tall = HEIGHT * PRESENTER_SCALE
+    assert (
+        json.loads(chart_specs(presented)[0])["height"]
+        == tall
+        == json.loads(chart_specs(plain_view)[0])["height"] * 1.6
+    )
 
 
 def test_compare_draws_every_path_on_one_landscape():
     at = open_page("pages/3_Compare.py")
     landscape = chart_specs(at)[-1]
     assert "Draft 3" in landscape and "Draft 4 (solution)" in landscape and "minimum" in landscape
+
+
+def test_a_new_run_keeps_each_charts_spec_and_sends_only_new_data():
+    """The browser then swaps the data into the charts on the page instead of building them anew."""
+    at = open_page("pages/2_Lab.py", iterations="200")
+    before = at.get("vega_lite_chart")
+    at.toggle(key="zero_grad").set_value(False).run()
+    at.button(key="step_forward").click().run()  # the scrubber moves too
+    after = at.get("vega_lite_chart")
+    assert len(before) == len(after) == 5
+    for old, new in zip(before, after, strict=True):
+        assert old.proto.spec == new.proto.spec
+        assert [d.name for d in old.proto.datasets] == [d.name for d in new.proto.datasets]
+    changed = [
+        o.data.data != n.data.data
+        for old, new in zip(before, after, strict=True)
+        for o, n in zip(old.proto.datasets, new.proto.datasets, strict=True)
+    ]
+    assert sum(changed) >= 9  # every run's line, hover points and cursor, and the fit's lines
