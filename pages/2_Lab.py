@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import layout, panels, runs, step, views
+from ui import chart_view, layout, panels, runs, step, views
 from ui.settings import SettingsForm
 
 LAST_VALID = "lab_last_valid"  # session key: the last configuration whose settings were valid
@@ -62,7 +62,8 @@ if view in ("Charts", "Accumulation"):
 if view == "Charts":
     panels.chart_grid([("this run", result)], data, log_x=log_x, at_iteration=at)
 elif view == "Loss landscape":
-    views.loss_landscape([("this run", result)], data, at)
+    landscape = views.loss_landscape([("this run", result)], data, at)
+    chart_view.save_button([landscape], key="save_landscape")
 elif view == "Inside the tensors":
     views.tensor_inspector(result, at or 0)
     st.markdown("**The autograd graph**")

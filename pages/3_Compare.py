@@ -76,14 +76,15 @@ st.subheader("On the same axes")
 key = panels.runs_key(compared, data)
 left, right = st.columns(2)
 with left:
-    chart_view.show(("fit", key), lambda: charts.fit_chart(data, compared))
+    fit = chart_view.show(("fit", key), lambda: charts.fit_chart(data, compared))
 with right:
-    chart_view.show(("loss", key, log_x), lambda: charts.loss_chart(compared, log_x=log_x))
+    loss = chart_view.show(("loss", key, log_x), lambda: charts.loss_chart(compared, log_x=log_x))
 left, right = st.columns(2)
 with left:
-    chart_view.show(("m", key, log_x), lambda: charts.parameter_chart(compared, "m", log_x=log_x))
+    m_chart = chart_view.show(("m", key, log_x), lambda: charts.parameter_chart(compared, "m", log_x=log_x))
 with right:
-    chart_view.show(("b", key, log_x), lambda: charts.parameter_chart(compared, "b", log_x=log_x))
+    b_chart = chart_view.show(("b", key, log_x), lambda: charts.parameter_chart(compared, "b", log_x=log_x))
 
 st.subheader("On the loss landscape")
-views.loss_landscape(compared, data, None)
+landscape = views.loss_landscape(compared, data, None)
+chart_view.save_button([fit, loss, m_chart, b_chart, landscape], key="save_compare_charts")

@@ -354,3 +354,18 @@ def test_a_new_run_keeps_each_charts_spec_and_sends_only_new_data():
         for o, n in zip(old.proto.datasets, new.proto.datasets, strict=True)
     ]
     assert sum(changed) >= 9  # every run's line, hover points and cursor, and the fit's lines
+
+
+@pytest.mark.parametrize(
+    ("page", "query", "key"),
+    [
+        ("pages/2_Lab.py", {}, "save_charts"),
+        ("pages/2_Lab.py", {"view": "Loss landscape"}, "save_landscape"),
+        ("pages/2_Lab.py", {"view": "Accumulation", "zero_grad": "false"}, "save_accumulation_charts"),
+        ("pages/3_Compare.py", {}, "save_compare_charts"),
+    ],
+)
+def test_every_view_of_charts_offers_to_save_them(page, query, key):
+    at = open_page(page, **query)
+    assert not at.exception
+    assert key in [button.key for button in at.get("download_button")]

@@ -14,6 +14,8 @@ import altair as alt
 import pyarrow as pa
 import streamlit as st
 
+from core import export
+
 SPEC_ENTRIES = 256  # bounded: a long classroom session keeps flat memory
 
 
@@ -58,9 +60,32 @@ def _spec(key: Hashable, _build: Callable[[], alt.TopLevelMixin]) -> dict:
 PRESENTER_SCALE = 1.6  # charts this much taller in presenter mode
 
 
-def show(key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> None:
-    """Draw the chart that ``build`` makes; ``key`` must name everything the chart depends on."""
+def show(key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> dict:
+    """Draw the chart that ``build`` makes, and return its spec; ``key`` must name everything it depends on."""
     spec = _spec(key, build)
     if st.session_state.get("present") and isinstance(spec.get("height"), int | float):
         spec = {**spec, "height": spec["height"] * PRESENTER_SCALE}
     st.vega_lite_chart(spec, width="stretch")
+    return spec
+
+
+def _with_records(spec: dict) -> dict:
+    """The spec with its datasets as lists of records again, as Vega-Lite itself reads them."""
+    datasets = {
+        name: pa.ipc.open_stream(data).read_all().to_pylist() for name, data in spec.get("datasets", {}).items()
+    }
+    return {**spec, "datasets": datasets}
+
+
+def save_button(specs: list[dict], key: str) -> None:
+    """One button that saves these charts, each as SVG and PNG, in a zip file."""
+    st.download_button(
+        "Save these charts (SVG and PNG)",
+        # Drawn only when clicked: most reruns never need the files.
+        data=lambda: export.charts_zip([_with_records(spec) for spec in specs]),
+        file_name="gradient-descent-charts.zip",
+        mime="application/zip",
+        icon=":material/download:",
+        key=key,
+        help="Every chart above as drawn here: SVG for slides and print, PNG for anything else.",
+    )

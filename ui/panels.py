@@ -92,16 +92,23 @@ def chart_grid(
     options = {"log_x": log_x, "at_iteration": at_iteration}
     top = st.columns(2)
     with top[0]:
-        chart_view.show(("fit", key, at_iteration), lambda: charts.fit_chart(data, runs, at_iteration=at_iteration))
+        fit = chart_view.show(
+            ("fit", key, at_iteration), lambda: charts.fit_chart(data, runs, at_iteration=at_iteration)
+        )
     with top[1]:
-        chart_view.show(("loss", key, log_x, at_iteration), lambda: charts.loss_chart(runs, **options))
+        loss = chart_view.show(("loss", key, log_x, at_iteration), lambda: charts.loss_chart(runs, **options))
     middle = st.columns(2)
+    parameters = []
     for column, parameter in zip(middle, ("m", "b"), strict=True):
         with column:
-            chart_view.show(
-                (parameter, key, log_x, at_iteration), lambda p=parameter: charts.parameter_chart(runs, p, **options)
+            parameters.append(
+                chart_view.show(
+                    (parameter, key, log_x, at_iteration),
+                    lambda p=parameter: charts.parameter_chart(runs, p, **options),
+                )
             )
-    chart_view.show(("gradients", key, log_x, at_iteration), lambda: charts.gradient_chart(runs, **options))
+    gradients = chart_view.show(("gradients", key, log_x, at_iteration), lambda: charts.gradient_chart(runs, **options))
+    chart_view.save_button([fit, loss, *parameters, gradients], key="save_charts")
 
 
 def facts_table(result: RunResult) -> None:

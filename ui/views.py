@@ -114,33 +114,34 @@ def accumulation(result: RunResult, data: Dataset, at: int, *, log_x: bool) -> N
         )
         st.markdown(analysis.momentum_sentence())
     key = runs_key([("run", result)], data)
-    chart_view.show(
+    split_chart = chart_view.show(
         ("accumulation", key, log_x, at), lambda: charts.accumulation_chart(split, "m", log_x=log_x, at_iteration=at)
     )
-    nudge(result, data, log_x=log_x)
+    chart_view.save_button([split_chart, *nudge(result, data, log_x=log_x)], key="save_accumulation_charts")
 
 
-def nudge(result: RunResult, data: Dataset, *, log_x: bool) -> None:
-    """Rerun with the initial m moved a hair, and overlay both runs with their distance."""
+def nudge(result: RunResult, data: Dataset, *, log_x: bool) -> list[dict]:
+    """Rerun with the initial m moved a hair, and overlay both runs with their distance; the charts drawn."""
     st.markdown("**Nudge the start.** The same settings, with the initial `m` moved by a tiny amount:")
     epsilon = st.number_input("Move m by", value=analysis.DEFAULT_NUDGE, format="%g", key="nudge_by", step=1e-6)
     if not st.toggle("Nudge", key="nudge", help="Runs the same settings again from the moved start."):
-        return
+        return []
     try:
         twin_config = analysis.nudged(result.config, epsilon)
     except ValueError as error:
         st.error(str(error))
-        return
+        return []
     twin = runs.run(twin_config, data, "the nudged twin")
     pair = [("this run", result), ("nudged twin", twin)]
     key = runs_key(pair, data)
     left, right = st.columns(2)
     with left:
-        chart_view.show(("nudge", key, log_x), lambda: charts.nudge_chart(pair[0], pair[1], "m", log_x=log_x))
+        overlay = chart_view.show(("nudge", key, log_x), lambda: charts.nudge_chart(pair[0], pair[1], "m", log_x=log_x))
     with right:
-        chart_view.show(
+        distance = chart_view.show(
             ("distance", key, log_x), lambda: charts.distance_chart(analysis.distance(result, twin), log_x=log_x)
         )
+    return [overlay, distance]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -148,13 +149,16 @@ def _grid(dataset_key: str, m_range: tuple[float, float], b_range: tuple[float, 
     return landscape.rmse_grid(_data, m_range, b_range)
 
 
-def loss_landscape(compared: list[charts.LabeledRun], data: Dataset, at: int | None) -> None:
-    """The RMSE over (m, b) with the runs' paths on it."""
+def loss_landscape(compared: list[charts.LabeledRun], data: Dataset, at: int | None) -> dict:
+    """The RMSE over (m, b) with the runs' paths on it; returns the chart's spec."""
     m_range, b_range = landscape.extent(data, [result for _, result in compared])
     grid = _grid(data.key, m_range, b_range, data)
     key = runs_key(compared, data)
-    chart_view.show(("landscape", key, at), lambda: charts.landscape_chart(data, compared, grid=grid, at_iteration=at))
+    spec = chart_view.show(
+        ("landscape", key, at), lambda: charts.landscape_chart(data, compared, grid=grid, at_iteration=at)
+    )
     st.caption("Darker is a higher loss. Squares mark the starts; the star is the least-squares minimum.")
+    return spec
 
 
 def script_download(config: LoopConfig, print_first: int) -> None:

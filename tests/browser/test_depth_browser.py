@@ -3,9 +3,15 @@ tensors and their autograd graph, and presenter mode. Each saves a screenshot.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import zipfile
+
 import pytest
 
 from core.charts import HEIGHT
+from core.cli import arguments, main
+from core.drafts import SOLUTION
 from tests.browser.test_pages_browser import assert_charts_drawn, assert_healthy
 from ui.chart_view import PRESENTER_SCALE
 
@@ -72,3 +78,29 @@ def test_presenter_mode_enlarges_and_keeps_stepping_on_the_keyboard(open_app):
     assert slider_value(app) == 1
     assert_healthy(app)
     app.screenshot("h-lab-presenter-mode")
+
+
+def test_the_charts_and_the_code_download_as_files_that_work(open_app, tmp_path, capsys):
+    app = open_app().open("/Lab?zero_grad=false&iterations=300&at=3")
+    with app.page.expect_download(timeout=120_000) as saving:  # drawn on the server when clicked
+        app.page.locator(".st-key-save_charts button").first.click()
+    charts_zip = tmp_path / "charts.zip"
+    saving.value.save_as(charts_zip)
+    with zipfile.ZipFile(charts_zip) as archive:
+        names = archive.namelist()
+        assert len(names) == 10 and sum(name.endswith(".svg") for name in names) == 5, names
+        fit = archive.read("1-fitted-line-on-the-data.svg").decode()
+        assert "at iteration 3" in fit and "screentime" in fit
+        assert archive.read("5-gradients-m-grad-b-grad-over-iterations.png")[:4] == b"\x89PNG"
+
+    with app.page.expect_download(timeout=60_000) as saving:
+        app.page.locator(".st-key-download_script button").first.click()
+    script = tmp_path / "gradient_descent_draft.py"
+    saving.value.save_as(script)
+    # The script runs on its own, from an empty folder, and prints what the command line prints.
+    completed = subprocess.run(
+        [sys.executable, script.name], cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300
+    )
+    status = main(arguments(SOLUTION.with_changes(zero_grad=False, iterations=300), 5))
+    assert (completed.returncode, completed.stdout) == (status, capsys.readouterr().out)
+    assert_healthy(app)
