@@ -98,4 +98,4 @@ for draft_name in DRAFTS:
     st.divider()
 
 st.markdown("Try every combination of these bugs yourself in the Lab.")
-st.page_link("pages/2_Lab.py", label="Open the Lab", icon="🧪")
+st.page_link("pages/2_Lab.py", label="Open the Lab", icon=":material/science:")

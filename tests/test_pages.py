@@ -264,9 +264,8 @@ def chart_data(at: AppTest, index: int) -> str:
 def test_the_scrubber_moves_every_view_to_iteration_k():
     at = open_page("pages/2_Lab.py", zero_grad="false", at="7")
     assert at.slider(key="at").value == 7
-    assert [metric.label for metric in at.metric][-5:] == [
-        f"{name} at iteration 7" for name in ("m", "b", "m.grad", "b.grad", "loss")
-    ]
+    assert [metric.label for metric in at.metric][-5:] == ["m", "b", "m.grad", "b.grad", "loss"]
+    assert "**At iteration 7**, before its update:" in texts(at.markdown)
     specs = chart_specs(at)
     assert len(specs) == 5 and all('"cursor' in spec for spec in specs[1:])
     assert "at iteration 7" in chart_data(at, 0)

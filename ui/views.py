@@ -12,24 +12,33 @@ from core import analysis, charts, landscape, source
 from core.data import BUILTIN_DATASETS, Dataset
 from core.drafts import LoopConfig
 from core.engine import RunResult, TensorFacts
-from ui import chart_view, runs
+from ui import chart_view, layout, runs
 from ui.panels import runs_key
 
 
-def _shown(value: float) -> str:
-    return "None" if math.isnan(value) else f"{value:.6g}"
+def _shown(value: float, digits: int = 6) -> str:
+    return "None" if math.isnan(value) else f"{value:.{digits}g}"
+
+
+PRESENTER_DIGITS = 4  # five values side by side in projector-sized type: longer ones are cut off
 
 
 def values_at(result: RunResult, at: int) -> None:
     """m, b, their gradients and the loss at iteration ``at``, before its update."""
     row = result.trajectory.iloc[at]
+    digits = PRESENTER_DIGITS if layout.presenting() else 6
+    st.markdown(f"**At iteration {at:,}**, before its update:")
     columns = st.columns(5)
     for column, (label, value) in zip(
         columns,
         [("m", row.m), ("b", row.b), ("m.grad", row.m_grad), ("b.grad", row.b_grad), ("loss", row.loss)],
         strict=True,
     ):
-        column.metric(f"{label} at iteration {at}", _shown(value), help="Values before this iteration's update.")
+        column.metric(
+            label,
+            _shown(value, digits),
+            help=f"{label} at iteration {at:,}, before its update. The charts' tooltips give every digit.",
+        )
 
 
 # The lesson's tensor facts, each with its one-line explanation.
