@@ -506,8 +506,8 @@ def _cut_to(lines: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
             rows += [
                 {**line._asdict(), "x": x, "y": min(max(line.m * x + line.b, y_low), y_high)} for x in (start, end)
             ]
-    frame = pd.DataFrame(rows, columns=[*lines.columns, "x", "y"])
-    return frame.astype(dict.fromkeys(["m", "b", "x", "y"], "float64"))
+    cut = pd.DataFrame(rows, columns=[*lines.columns, "x", "y"])
+    return cut.astype(dict.fromkeys(["m", "b", "x", "y"], "float64"))
 
 
 # --- the loss landscape -----------------------------------------------------------------------
