@@ -35,7 +35,10 @@ For comparison it times the bare lesson loop (bench/engine_overhead.py's bare_le
 copies of the worked solution data in this process, before the server starts. Targets: a
 seen-before redraw under 0.3 s; a new configuration under the bare loop + 0.5 s.
 
-    python bench/browser_redraw.py [--repeats 5]
+    python bench/browser_redraw.py [--repeats 5] [--app DIR]
+
+``--app`` serves another checkout (a git worktree of an older commit, say) with this script's
+own measuring code, so that two versions can be timed in turns on the same machine.
 """
 
 from __future__ import annotations
@@ -187,7 +190,11 @@ def byte_line(name: str, sizes: list[dict[str, int]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed clicks of each kind (at least 3)")
-    repeats = max(3, parser.parse_args().repeats)
+    parser.add_argument(
+        "--app", type=Path, default=ROOT, help="the checkout whose app to serve (an older commit, side by side)"
+    )
+    options = parser.parse_args()
+    repeats = max(3, options.repeats)
     executable = chromium_path()
     if executable is None:
         sys.exit(f"No Chromium found: install Debian's package ({INSTALL_HINT}).")
@@ -196,7 +203,7 @@ def main() -> None:
     bare = bare_loop_seconds(repeats)  # before the server starts: this process has the machine to itself
     seen: list[dict] = []
     new: list[dict] = []
-    with AppServer() as server, sync_playwright() as playwright:
+    with AppServer(root=options.app.resolve()) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         page = new_context(browser).new_page()
         frames = FrameLog()
