@@ -15,6 +15,7 @@ import pyarrow as pa
 import streamlit as st
 
 from core import export
+from ui import layout
 
 SPEC_ENTRIES = 256  # bounded: a long classroom session keeps flat memory
 
@@ -63,7 +64,7 @@ PRESENTER_SCALE = 1.6  # charts this much taller in presenter mode
 def show(key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> dict:
     """Draw the chart that ``build`` makes, and return its spec; ``key`` must name everything it depends on."""
     spec = _spec(key, build)
-    if st.session_state.get("present") and isinstance(spec.get("height"), int | float):
+    if layout.presenting() and isinstance(spec.get("height"), int | float):
         spec = {**spec, "height": spec["height"] * PRESENTER_SCALE}
     st.vega_lite_chart(spec, width="stretch")
     return spec

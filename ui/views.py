@@ -15,18 +15,18 @@ from core.engine import RunResult, TensorFacts
 from ui import chart_view, layout, runs
 from ui.panels import runs_key
 
-
-def _shown(value: float, digits: int = 6) -> str:
-    return "None" if math.isnan(value) else f"{value:.{digits}g}"
-
-
+DIGITS = 6  # significant digits of a value shown as a number
 PRESENTER_DIGITS = 4  # five values side by side in projector-sized type: longer ones are cut off
+
+
+def _shown(value: float, digits: int = DIGITS) -> str:
+    return "None" if math.isnan(value) else f"{value:.{digits}g}"
 
 
 def values_at(result: RunResult, at: int) -> None:
     """m, b, their gradients and the loss at iteration ``at``, before its update."""
     row = result.trajectory.iloc[at]
-    digits = PRESENTER_DIGITS if layout.presenting() else 6
+    digits = PRESENTER_DIGITS if layout.presenting() else DIGITS
     st.markdown(f"**At iteration {at:,}**, before its update:")
     columns = st.columns(5)
     for column, (label, value) in zip(
