@@ -510,6 +510,27 @@ class AppPage:
     def click(self, selector: str, **options) -> dict:
         return self.act(lambda: self.page.locator(selector).first.click(), **options)
 
+    def download(self, key: str, destination: Path, timeout: float = 120_000) -> Path:
+        """Click the download button with widget key ``key`` and save the file it gives at ``destination``.
+
+        The file is made on the server when clicked; if none arrives, the failure says what the
+        button showed (Streamlit puts a download's error under its button) and the server's log.
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            with self.page.expect_download(timeout=timeout) as saving:
+                self.page.locator(f".st-key-{key} button").first.click()
+        except PlaywrightTimeout:
+            shown = self.page.locator(f".st-key-{key} [data-testid=stDownloadButtonError]").all_text_contents()
+            tail = self.server.log_tail(60) if self.server is not None else ""
+            raise AssertionError(
+                f"no download from {key!r} within {timeout / 1000:.0f} s; under the button: {shown}; "
+                f"{self.describe()}\n--- server log ---\n{tail}"
+            ) from None
+        saving.value.save_as(destination)
+        return destination
+
     def toggle(self, key: str, **options) -> dict:
         """Flip the toggle with widget key ``key`` by clicking it, as a user does."""
         return self.click(f".st-key-{key} label", **options)

@@ -81,10 +81,7 @@ def test_presenter_mode_enlarges_and_keeps_stepping_on_the_keyboard(open_app):
 
 def test_the_charts_and_the_code_download_as_files_that_work(open_app, tmp_path, capsys):
     app = open_app().open("/Lab?zero_grad=false&iterations=300&at=3")
-    with app.page.expect_download(timeout=120_000) as saving:  # drawn on the server when clicked
-        app.page.locator(".st-key-save_charts button").first.click()
-    charts_zip = tmp_path / "charts.zip"
-    saving.value.save_as(charts_zip)
+    charts_zip = app.download("save_charts", tmp_path / "charts.zip")  # drawn on the server when clicked
     with zipfile.ZipFile(charts_zip) as archive:
         names = archive.namelist()
         assert len(names) == 10 and sum(name.endswith(".svg") for name in names) == 5, names
@@ -92,10 +89,7 @@ def test_the_charts_and_the_code_download_as_files_that_work(open_app, tmp_path,
         assert "at iteration 3" in fit and "screentime" in fit
         assert archive.read("5-gradients-m-grad-b-grad-over-iterations.png")[:4] == b"\x89PNG"
 
-    with app.page.expect_download(timeout=60_000) as saving:
-        app.page.locator(".st-key-download_script button").first.click()
-    script = tmp_path / "gradient_descent_draft.py"
-    saving.value.save_as(script)
+    script = app.download("download_script", tmp_path / "gradient_descent_draft.py")
     # The script runs on its own, from an empty folder, and prints what the command line prints.
     completed = subprocess.run(
         [sys.executable, script.name], cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300
