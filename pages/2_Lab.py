@@ -32,9 +32,12 @@ with st.expander("Settings") if presenting else st.container(border=True):
 
 chosen = FORM.current(data.key)
 config = chosen.config or st.session_state.get(LAST_VALID)
+shown = config is not None and config.dataset == data.key
 if chosen.problem:
-    st.error(f"{chosen.problem} Nothing was run for that value; below are the last settings that ran.")
-if config is None or config.dataset != data.key:
+    # A link can carry a bad value into a new session: then there is no earlier run to show.
+    after = "below are the last settings that ran." if shown else "change it above to run the loop."
+    st.error(f"{chosen.problem} Nothing was run for that value; {after}")
+if not shown:
     st.stop()
 st.session_state[LAST_VALID] = config
 

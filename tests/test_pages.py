@@ -111,6 +111,17 @@ def test_a_value_out_of_range_is_refused_and_the_last_run_stays(key, value, comp
     assert "for i in range(40):" in at.code[0].value  # the last valid settings are still shown
 
 
+def test_a_link_with_a_value_out_of_range_says_what_to_change_and_runs_nothing():
+    at = open_page("pages/2_Lab.py", lr="-1")
+    assert not at.exception
+    assert "The learning rate must be between" in texts(at.error)
+    assert "change it above to run the loop" in texts(at.error)
+    assert "last settings that ran" not in texts(at.error)  # this new session has none
+    assert not at.code  # nothing ran, so no code of a run is shown
+    at.number_input(key="lr").set_value(0.02).run()
+    assert not at.error and "for i in range(10_000):" in at.code[0].value
+
+
 def test_url_parameters_open_those_settings():
     query = {"no_grad": "false", "update": "data", "zero_grad": "false", "iterations": "30", "lr": "0.05"}
     at = open_page("pages/2_Lab.py", **query)
