@@ -216,6 +216,30 @@ def test_a_shared_compare_link_opens_the_same_choices_and_outcome(open_app):
     assert_healthy(reopened)
 
 
+def test_settings_survive_moving_between_pages(open_app):
+    app = open_app().open("/Lab")
+    app.toggle("zero_grad")
+    app.enter("lr", 0.03)
+    lab = lab_settings(app)
+    assert lab["zero_grad"] is False and lab["lr"] == "0.03"
+    lab_outcome = outcome(app)
+
+    sidebar_link(app, "Compare")
+    app.toggle("cmp_log_x")
+    compare = compare_choices(app)
+    sidebar_link(app, "Lab")
+    assert lab_settings(app) == lab
+    after = outcome(app)
+    assert (after["alerts"], after["code"]) == (lab_outcome["alerts"], lab_outcome["code"])  # the same run
+    # The same chart texts: drawn afresh now, after data swaps before, so Vega orders them differently.
+    assert sorted(after["chart texts"]) == sorted(lab_outcome["chart texts"])
+    assert query(app).get("zero_grad") == ["false"] and query(app).get("lr") == ["0.03"]  # a link to share
+    sidebar_link(app, "Compare")
+    assert compare_choices(app) == compare and not app.is_on("cmp_log_x")
+    assert query(app).get("cmp_log_x") == ["false"]
+    assert_healthy(app)
+
+
 # (d)
 def test_uploaded_data_is_used_and_a_bad_file_is_refused_naming_the_line(open_app, tmp_path: Path):
     app = open_app().open("/Data")
