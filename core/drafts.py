@@ -77,7 +77,16 @@ def check_range(name: str, value: float, bounds: tuple[float, float], integer: b
     if integer and value != int(value):
         raise ConfigError(f"The {name} must be a whole number, not {value!r}.")
     if not math.isfinite(value) or not low <= value <= high:
-        raise ConfigError(f"The {name} must be between {low:g} and {high:g}; {value!r} is outside that range.")
+        raise ConfigError(
+            f"The {name} must be between {readable(low)} and {readable(high)}; {readable(value)} is outside that range."
+        )
+
+
+def readable(value: float) -> str:
+    """A number as a learner reads it: whole numbers with thousands separators, others exactly."""
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return repr(float(value))
 
 
 UPDATE_WORDS = {
