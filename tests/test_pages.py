@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.charts import HEIGHT
 from tests.conftest import ROOT
-from ui.chart_view import PRESENTER_SCALE
+from ui.chart_view import PRESENTER_FONTS, PRESENTER_SCALE
 
 PAGES = ["streamlit_app.py", "pages/1_Lesson.py", "pages/2_Lab.py", "pages/3_Compare.py", "pages/4_Data.py"]
 TIMEOUT = 120  # a first 10,000-iteration run takes seconds on a shared 2-core machine
@@ -339,6 +339,11 @@ def test_presenter_mode_hides_explanations_and_enlarges():
         == tall
         == json.loads(chart_specs(plain_view)[0])["height"] * 1.6
     )
+    # Text read from the back of a room: every chart's axes, legends and titles are set larger.
+    for spec in map(json.loads, chart_specs(presented)):
+        assert spec["config"]["axis"]["labelFontSize"] == PRESENTER_FONTS["axis"]["labelFontSize"] >= 16
+        assert spec["config"]["legend"]["labelFontSize"] >= 16 and spec["config"]["title"]["fontSize"] >= 18
+    assert all("labelFontSize" not in json.dumps(spec) for spec in chart_specs(plain_view))
 
 
 def test_compare_draws_every_path_on_one_landscape():

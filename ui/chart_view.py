@@ -59,13 +59,30 @@ def _spec(key: Hashable, _build: Callable[[], alt.TopLevelMixin]) -> dict:
 
 
 PRESENTER_SCALE = 1.6  # charts this much taller in presenter mode
+# Chart text read from the back of a classroom (Streamlit's theme draws it at 12 px or less).
+PRESENTER_FONTS = {
+    "axis": {"labelFontSize": 16, "titleFontSize": 17},
+    "legend": {"labelFontSize": 16, "titleFontSize": 16, "symbolSize": 200},
+    "title": {"fontSize": 19, "subtitleFontSize": 15},
+    "text": {"fontSize": 15},
+}
+
+
+def presented(spec: dict) -> dict:
+    """``spec`` as a projector shows it: a taller plot and larger text."""
+    config = spec.get("config", {})
+    larger = {part: {**config.get(part, {}), **fonts} for part, fonts in PRESENTER_FONTS.items()}
+    spec = {**spec, "config": {**config, **larger}}
+    if isinstance(spec.get("height"), int | float):
+        spec["height"] = spec["height"] * PRESENTER_SCALE
+    return spec
 
 
 def show(key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> dict:
     """Draw the chart that ``build`` makes, and return its spec; ``key`` must name everything it depends on."""
     spec = _spec(key, build)
-    if layout.presenting() and isinstance(spec.get("height"), int | float):
-        spec = {**spec, "height": spec["height"] * PRESENTER_SCALE}
+    if layout.presenting():
+        spec = presented(spec)
     st.vega_lite_chart(spec, width="stretch")
     return spec
 

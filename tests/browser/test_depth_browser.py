@@ -3,6 +3,7 @@ tensors and their autograd graph, and presenter mode. Each saves a screenshot.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -16,6 +17,11 @@ from tests.browser.test_pages_browser import assert_charts_drawn, assert_healthy
 from ui.chart_view import PRESENTER_SCALE
 
 pytestmark = pytest.mark.browser
+
+
+def document_query(selector: str) -> str:
+    """JavaScript for the page's first element that ``selector`` matches."""
+    return f"document.querySelector({json.dumps(selector)})"
 
 
 def slider_value(app) -> int:
@@ -71,8 +77,12 @@ def test_presenter_mode_enlarges_and_keeps_stepping_on_the_keyboard(open_app):
     assert app.is_on("present")
     assert app.page.get_by_text("Switch each of the lesson's bugs on or off.").count() == 0
     height = app.page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()["height"]
-    # The plot grows by (PRESENTER_SCALE - 1) * HEIGHT; titles, legend and axes keep their size.
+    # The plot alone grows by (PRESENTER_SCALE - 1) * HEIGHT; larger text adds to that.
     assert height - plain_height >= 0.9 * (PRESENTER_SCALE - 1) * HEIGHT
+    # Axis labels as the browser drew them: larger on a projector than Streamlit's theme sets them.
+    label = document_query('[data-testid="stVegaLiteChart"] .role-axis-label text')
+    label_size = f'Number({label}.getAttribute("font-size").replace("px", ""))'
+    assert app.page.evaluate(label_size) >= 16 > plain.page.evaluate(label_size)
     app.act(lambda: app.page.keyboard.press("ArrowRight"))
     assert slider_value(app) == 1
     assert_healthy(app)
