@@ -517,8 +517,8 @@ class AppPage:
         The file is made on the server when clicked. Once (of many runs, on a cold machine) a
         second download of a page never came; a user would click again, so the test does too,
         once, and warns with what the page showed. A second silent click fails the test, saying
-        what the button showed (Streamlit puts a download's error under its button) and what the
-        server logged.
+        what the button showed (Streamlit puts a download's error under its button), and the
+        server's traceback if it logged one (``describe``).
         """
         first = self._try_download(key, destination, timeout)
         if first is None:
@@ -538,11 +538,7 @@ class AppPage:
                 self.page.locator(f".st-key-{key} button").first.click()
         except PlaywrightTimeout:
             shown = self.page.locator(f".st-key-{key} [data-testid=stDownloadButtonError]").all_text_contents()
-            tail = self.server.log_tail(60) if self.server is not None else ""
-            return (
-                f"nothing within {timeout / 1000:.0f} s; under the button: {shown}; {self.describe()}"
-                f"\n--- server log ---\n{tail}"
-            )
+            return f"nothing within {timeout / 1000:.0f} s; under the button: {shown}; {self.describe()}"
         saving.value.save_as(destination)
         return None
 

@@ -3,7 +3,6 @@ tensors and their autograd graph, and presenter mode. Each saves a screenshot.""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import zipfile
@@ -19,9 +18,10 @@ from ui.chart_view import PRESENTER_SCALE
 pytestmark = pytest.mark.browser
 
 
-def document_query(selector: str) -> str:
-    """JavaScript for the page's first element that ``selector`` matches."""
-    return f"document.querySelector({json.dumps(selector)})"
+def axis_label_px(app) -> float:
+    """The font size Vega drew the first chart's first axis label at."""
+    label = app.page.locator('[data-testid="stVegaLiteChart"] .role-axis-label text').first
+    return float(label.get_attribute("font-size").removesuffix("px"))
 
 
 def slider_value(app) -> int:
@@ -80,9 +80,7 @@ def test_presenter_mode_enlarges_and_keeps_stepping_on_the_keyboard(open_app):
     # The plot alone grows by (PRESENTER_SCALE - 1) * HEIGHT; larger text adds to that.
     assert height - plain_height >= 0.9 * (PRESENTER_SCALE - 1) * HEIGHT
     # Axis labels as the browser drew them: larger on a projector than Streamlit's theme sets them.
-    label = document_query('[data-testid="stVegaLiteChart"] .role-axis-label text')
-    label_size = f'Number({label}.getAttribute("font-size").replace("px", ""))'
-    assert app.page.evaluate(label_size) >= 16 > plain.page.evaluate(label_size)
+    assert axis_label_px(app) >= 16 > axis_label_px(plain)
     app.act(lambda: app.page.keyboard.press("ArrowRight"))
     assert slider_value(app) == 1
     assert_healthy(app)
