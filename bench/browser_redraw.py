@@ -1,6 +1,6 @@
 """How fast the Lab redraws after a click, in a real Chromium against a fresh server.
 
-Starts its own server (with the browser tests' helper, tests/browser/harness.py), opens the Lab
+Starts its own server (with the browser tests' helper, devtools/browser.py), opens the Lab
 and measures, with medians over the repetitions:
 
 (i)   seen before: from a click on the "Gradients zeroed" toggle to the charts redrawn, flipping
@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from engine_overhead import bare_lesson_loop  # noqa: E402
 
 from core.data import load_builtin  # noqa: E402
-from tests.browser.harness import (  # noqa: E402
+from devtools.browser import (  # noqa: E402
     CHROMIUM_ARGS,
     INSTALL_HINT,
     AppPage,

@@ -1,6 +1,6 @@
 """A classroom at once: many browser sessions clicking through the Lab on one fresh server.
 
-Starts one server on 127.0.0.1 (with the browser tests' helper, tests/browser/harness.py) and one
+Starts one server on 127.0.0.1 (with the browser tests' helper, devtools/browser.py) and one
 headless Chromium holding ``--sessions`` browser contexts: each is a separate user with its own
 Streamlit session. The sessions open the Lab (their starts spread over ``--ramp`` seconds) and
 then each takes ``--steps`` actions, cycling through the lesson's presets (preset_1 to preset_4)
@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.harness import (  # noqa: E402
+from devtools.browser import (  # noqa: E402
     CHROMIUM_ARGS,
     INSTALL_HINT,
     REDRAWN_JS,

@@ -32,13 +32,10 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    # Imported lazily at run time: core.data re-exports this module, so neither may need the other loaded first.
-    from core.data import Dataset
+from core.data import Dataset
 
 MAX_ROWS = 100_000
 MAX_BYTES = 5 * 1024 * 1024
@@ -100,8 +97,6 @@ def dataset_from_table(
     y_label: str | None = None,
 ) -> Dataset:
     """The Dataset of two different number columns of a table, or DataError if they cannot be fitted."""
-    from core.data import Dataset  # late: see the TYPE_CHECKING import above
-
     _check_choice(table, x, "x")
     _check_choice(table, y, "y")
     if x == y:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.data import MAX_BYTES, CsvTable, DataError, dataset_from_table, parse_csv
+from core.upload import MAX_BYTES, CsvTable, DataError, dataset_from_table, parse_csv
 from ui import layout
 from ui.text import plain
 

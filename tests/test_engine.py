@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from core import engine, warning_capture
-from core.cli import iteration_line
 from core.data import Dataset
 from core.drafts import DRAFTS, SOLUTION, LoopConfig, Update
+from core.printout import iteration_line
 
 NON_LEAF_GRAD_WARNING = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"
 IN_PLACE_ON_LEAF = "a leaf Variable that requires grad is being used in an in-place operation."

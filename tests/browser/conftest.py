@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.harness import CHROMIUM_ARGS, INSTALL_HINT, AppPage, AppServer, chromium_path, new_context
+from devtools.browser import CHROMIUM_ARGS, INSTALL_HINT, AppPage, AppServer, chromium_path, new_context
 
 FIRST_VISITS = "test_a_page_opened_by_deep_link"  # these must be each page's first visit on the fresh server
 

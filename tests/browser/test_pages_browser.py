@@ -19,7 +19,7 @@ pytest.importorskip(
 )
 
 from core.drafts import VARIANTS  # noqa: E402
-from tests.browser.harness import ROOT, AppPage  # noqa: E402
+from devtools.browser import ROOT, AppPage  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
