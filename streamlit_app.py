@@ -5,7 +5,7 @@ import streamlit as st
 from core import charts
 from core.data import least_squares
 from core.drafts import SOLUTION
-from ui import chart_view, layout, panels, runs
+from ui import chart_view, layout, runs
 
 data = layout.page(
     "Home",
@@ -20,7 +20,7 @@ solution = runs.run(SOLUTION.with_changes(dataset=data.key), data, "the solution
 chart_column, numbers_column = st.columns([2, 1], gap="large")
 with chart_column:
     labeled = [("solution", solution)]
-    chart_view.show(("fit", panels.runs_key(labeled, data), None), lambda: charts.fit_chart(data, labeled))
+    chart_view.show(charts.fit_chart, data, labeled)
 with numbers_column:
     st.markdown(f"**{data.title}**: {len(data):,} points.")
     outcome = solution.outcome

@@ -10,11 +10,25 @@ from core.data import DEFAULT_DATASET
 
 
 class Update(StrEnum):
-    """How the parameter update is written."""
+    """How the parameter update is written: its URL value, its statement, and its name in words."""
 
-    IN_PLACE = "in-place"  # m -= lr*m.grad
-    REASSIGN = "reassign"  # m = m - lr*m.grad
-    DATA = "data"  # m.data = m - lr*m.grad
+    IN_PLACE = "in-place", "{p} -= {lr}*{p}.grad", "in place"
+    REASSIGN = "reassign", "{p} = {p} - {lr}*{p}.grad", "reassignment"
+    DATA = "data", "{p}.data = {p} - {lr}*{p}.grad", "through .data"
+
+    def __new__(cls, value: str, template: str, name: str) -> Update:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.template, member.words = template, name
+        return member
+
+    def statement(self, parameter: str = "m", lr: str = "lr") -> str:
+        """The update of one parameter as code: ``m -= lr*m.grad`` for the in-place update."""
+        return self.template.format(p=parameter, lr=lr)
+
+    def described(self) -> str:
+        """The update in words with its code: ``in place (m -= lr*m.grad)``."""
+        return f"{self.words} ({self.statement()})"
 
 
 # Bounds a user may choose from; anything outside is refused, never clamped.
@@ -89,32 +103,74 @@ def readable(value: float) -> str:
     return repr(float(value))
 
 
-UPDATE_WORDS = {
-    Update.IN_PLACE: "in place (m -= lr*m.grad)",
-    Update.REASSIGN: "reassignment (m = m - lr*m.grad)",
-    Update.DATA: "through .data (m.data = m - lr*m.grad)",
-}
-
 SOLUTION = LoopConfig()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One of the lesson's drafts: how it is named, introduced, and the loop it runs."""
+
+    key: str  # what a link, a preset button and the command line (--draft) call it
+    label: str  # a button's or a legend's words
+    title: str  # one line saying what the draft's code does
+    introduction: str  # before the run, what to look at, without giving the answer away
+    config: LoopConfig
+
+    @property
+    def in_lesson(self) -> bool:
+        """Whether the lesson itself writes this draft (the torch.optim.SGD draft comes after it)."""
+        return self.key.isdigit()
+
 
 # The lesson's drafts, in order; Draft 4 is the solution. Drafts 1 and 2 are single steps
 # and write no zeroing lines. "sgd" comes after the lesson: what a learner writes next, the
 # solution's loop with torch.optim.SGD doing the update and the zeroing.
-DRAFTS: dict[str, LoopConfig] = {
-    "1": LoopConfig(no_grad=False, update=Update.REASSIGN, zero_grad=False, iterations=1),
-    "2": LoopConfig(no_grad=True, update=Update.IN_PLACE, zero_grad=False, iterations=1),
-    "3": LoopConfig(no_grad=True, update=Update.IN_PLACE, zero_grad=False, iterations=10_000),
-    "4": SOLUTION,
-    "sgd": LoopConfig(optimizer=True),
+LESSON_DRAFTS: dict[str, Draft] = {
+    draft.key: draft
+    for draft in (
+        Draft(
+            "1",
+            "Draft 1",
+            "Draft 1: one step, update by reassignment outside no_grad",
+            "One step, with the update written as a reassignment outside `torch.no_grad()`: "
+            "`m = m - 0.02*m.grad`. Watch what `m` is after the update: the same tensor, or a new one?",
+            LoopConfig(no_grad=False, update=Update.REASSIGN, zero_grad=False, iterations=1),
+        ),
+        Draft(
+            "2",
+            "Draft 2",
+            "Draft 2: one step, update in place inside no_grad",
+            "One step again, now updating in place inside `with torch.no_grad():`, so autograd does not record "
+            "the update. (Updating `m.data` is the lesson's alternative.)",
+            LoopConfig(no_grad=True, update=Update.IN_PLACE, zero_grad=False, iterations=1),
+        ),
+        Draft(
+            "3",
+            "Draft 3",
+            "Draft 3: the loop, gradients never zeroed",
+            "Now the loop: 10,000 iterations of the same step. But nothing resets `m.grad` and `b.grad` "
+            "between iterations, and PyTorch's `backward()` adds to `.grad` rather than replacing it.",
+            LoopConfig(no_grad=True, update=Update.IN_PLACE, zero_grad=False, iterations=10_000),
+        ),
+        Draft(
+            "4",
+            "Draft 4 (solution)",
+            "Draft 4: the solution",
+            "The solution: after each update the gradients are set to `None`, so every step uses a fresh gradient.",
+            SOLUTION,
+        ),
+        Draft(
+            "sgd",
+            "torch.optim.SGD",
+            "The idiomatic draft: torch.optim.SGD",
+            "What a learner writes next: `torch.optim.SGD` holds `m` and `b`; `optimizer.step()` does the update "
+            "(in place, without recording it) and `optimizer.zero_grad()` clears the gradients.",
+            LoopConfig(optimizer=True),
+        ),
+    )
 }
-
-DRAFT_TITLES: dict[str, str] = {
-    "1": "Draft 1: one step, update by reassignment outside no_grad",
-    "2": "Draft 2: one step, update in place inside no_grad",
-    "3": "Draft 3: the loop, gradients never zeroed",
-    "4": "Draft 4: the solution",
-    "sgd": "The idiomatic draft: torch.optim.SGD",
-}
+# The configurations alone, by key: what most code needs of a draft.
+DRAFTS: dict[str, LoopConfig] = {key: draft.config for key, draft in LESSON_DRAFTS.items()}
 
 
 def differences(config: LoopConfig) -> list[str]:
@@ -125,7 +181,7 @@ def differences(config: LoopConfig) -> list[str]:
     if not config.no_grad:
         found.append("update outside torch.no_grad()")
     if config.update != SOLUTION.update:
-        found.append(f"update written as {UPDATE_WORDS[config.update]}")
+        found.append(f"update written as {config.update.described()}")
     if not config.zero_grad and config.loops:
         found.append("optimizer.zero_grad() forgotten" if config.optimizer else "gradients never zeroed")
     if not config.loops:
@@ -142,16 +198,16 @@ def matching_draft(config: LoopConfig) -> str | None:
 
 
 # Named configurations to compare: the drafts and the other rows of the lesson's bug table.
-# The short labels are what a shared link carries (?compare=Draft+3&compare=...).
+# The keys are what a shared link carries (?compare=3&compare=4).
 VARIANTS: dict[str, tuple[str, LoopConfig]] = {
-    "1": ("Draft 1", DRAFTS["1"]),
-    "2": ("Draft 2", DRAFTS["2"]),
-    "3": ("Draft 3", DRAFTS["3"]),
-    "4": ("Draft 4 (solution)", DRAFTS["4"]),
+    **{key: (draft.label, draft.config) for key, draft in LESSON_DRAFTS.items() if draft.in_lesson},
     "1-loop": ("Draft 1 looped", DRAFTS["1"].with_changes(iterations=SOLUTION.iterations)),
     "in-place-outside": ("in place outside no_grad", SOLUTION.with_changes(no_grad=False)),
     "reassign-inside": ("reassign inside no_grad", SOLUTION.with_changes(update=Update.REASSIGN)),
     "data": ("through .data", SOLUTION.with_changes(update=Update.DATA, no_grad=False)),
-    "sgd": ("optim.SGD", DRAFTS["sgd"]),
-    "sgd-no-zero-grad": ("optim.SGD without zero_grad", DRAFTS["sgd"].with_changes(zero_grad=False)),
+    "sgd": (LESSON_DRAFTS["sgd"].label, DRAFTS["sgd"]),
+    "sgd-no-zero-grad": (
+        f"{LESSON_DRAFTS['sgd'].label} without zero_grad",
+        DRAFTS["sgd"].with_changes(zero_grad=False),
+    ),
 }

@@ -13,7 +13,7 @@ import textwrap
 from typing import NamedTuple
 
 from core.data import BUILTIN_DATASETS
-from core.drafts import DRAFT_TITLES, SOLUTION, LoopConfig, Update, differences, matching_draft
+from core.drafts import LESSON_DRAFTS, SOLUTION, LoopConfig, differences, matching_draft
 
 COMMENT_COLUMN = 51  # where the lesson's code puts its trailing comments
 MARK = "# <- differs from the solution"
@@ -40,16 +40,9 @@ def _number(value: float) -> str:
 def _update_lines(config: LoopConfig, depth: int) -> list[Line]:
     if config.optimizer:
         return [Line(depth, "optimizer.step()", "# updates m and b in place, without autograd")]
-    statement = {
-        Update.IN_PLACE: "{p} -= {lr}*{p}.grad",
-        Update.REASSIGN: "{p} = {p} - {lr}*{p}.grad",
-        Update.DATA: "{p}.data = {p} - {lr}*{p}.grad",
-    }[config.update]
-    if config.no_grad:
-        return [Line(depth, "with torch.no_grad():")] + [
-            Line(depth + 1, statement.format(p=p, lr=repr(config.lr))) for p in ("m", "b")
-        ]
-    return [Line(depth, statement.format(p=p, lr=repr(config.lr))) for p in ("m", "b")]
+    inner = depth + 1 if config.no_grad else depth
+    updates = [Line(inner, config.update.statement(p, repr(config.lr))) for p in ("m", "b")]
+    return [Line(depth, "with torch.no_grad():"), *updates] if config.no_grad else updates
 
 
 def _zeroing_lines(config: LoopConfig, depth: int) -> list[Line]:
@@ -217,7 +210,7 @@ def _script_doc(config: LoopConfig, print_first: int) -> str:
     """The script's docstring: which settings it runs and what it prints."""
     name = matching_draft(config)
     what = (
-        DRAFT_TITLES[name]
+        LESSON_DRAFTS[name].title
         if name
         else "The lesson's loop; how it differs from the solution: " + "; ".join(differences(config))
     )

@@ -6,7 +6,7 @@ import streamlit as st
 from core import charts, explain
 from core.data import least_squares
 from core.drafts import VARIANTS
-from ui import chart_view, layout, panels, runs, views
+from ui import chart_view, layout, runs, views
 from ui.settings import SettingsForm
 
 CUSTOM = "custom"  # the option that stands for the configuration set up on this page
@@ -73,17 +73,16 @@ st.dataframe(
 )
 
 st.subheader("On the same axes")
-key = panels.runs_key(compared, data)
 left, right = st.columns(2)
 with left:
-    fit = chart_view.show(("fit", key), lambda: charts.fit_chart(data, compared))
+    fit = chart_view.show(charts.fit_chart, data, compared)
 with right:
-    loss = chart_view.show(("loss", key, log_x), lambda: charts.loss_chart(compared, log_x=log_x))
+    loss = chart_view.show(charts.loss_chart, compared, log_x=log_x)
 left, right = st.columns(2)
 with left:
-    m_chart = chart_view.show(("m", key, log_x), lambda: charts.parameter_chart(compared, "m", log_x=log_x))
+    m_chart = chart_view.show(charts.parameter_chart, compared, "m", log_x=log_x)
 with right:
-    b_chart = chart_view.show(("b", key, log_x), lambda: charts.parameter_chart(compared, "b", log_x=log_x))
+    b_chart = chart_view.show(charts.parameter_chart, compared, "b", log_x=log_x)
 
 st.subheader("On the loss landscape")
 landscape = views.loss_landscape(compared, data, None)

@@ -7,7 +7,7 @@ import pytest
 
 from core import analysis, explain
 from core.data import least_squares, load_builtin
-from core.drafts import DRAFT_TITLES, DRAFTS, SOLUTION, ConfigError, LoopConfig, Update, differences, matching_draft
+from core.drafts import DRAFTS, LESSON_DRAFTS, SOLUTION, ConfigError, LoopConfig, Update, differences, matching_draft
 
 SGD = DRAFTS["sgd"]
 FORGOTTEN = SGD.with_changes(zero_grad=False)  # optimizer.zero_grad() forgotten
@@ -22,7 +22,7 @@ SGD_VS_MANUAL = 1e-6
 def test_sgd_is_a_fifth_draft_after_the_lessons_four():
     assert list(DRAFTS) == ["1", "2", "3", "4", "sgd"]
     assert DRAFTS["4"] is SOLUTION
-    assert DRAFT_TITLES["sgd"] == "The idiomatic draft: torch.optim.SGD"
+    assert LESSON_DRAFTS["sgd"].title == "The idiomatic draft: torch.optim.SGD"
     assert SGD.optimizer and SGD.zero_grad and SGD.iterations == SOLUTION.iterations and SGD.lr == SOLUTION.lr
     assert matching_draft(SGD.with_changes(lr=0.05, dataset="problem")) == "sgd"
     assert matching_draft(FORGOTTEN) is None

@@ -2,19 +2,28 @@
 
 Building an Altair chart and converting it takes about a tenth of a second; a page of five
 charts would redraw a configuration seen before in half a second. The spec of a chart is a
-pure function of the runs' configurations and the view, so it is cached by exactly those.
+pure function of the chart function and its arguments, so it is cached by exactly those:
+``show(charts.loss_chart, runs, log_x=True)``. The key is derived from the arguments
+(``cache_key``), never written by hand, so no dependency can be forgotten.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import hashlib
 import json
 from collections.abc import Callable, Hashable
 
 import altair as alt
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
 from core import export
+from core.data import Dataset
+from core.engine import RunResult
 from ui import layout
 
 SPEC_ENTRIES = 256  # bounded: a long classroom session keeps flat memory
@@ -78,9 +87,43 @@ def presented(spec: dict) -> dict:
     return spec
 
 
-def show(key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> dict:
-    """Draw the chart that ``build`` makes, and return its spec; ``key`` must name everything it depends on."""
-    spec = _spec(key, build)
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cache_key(value: object) -> Hashable:
+    """What a chart's spec depends on in ``value``, as a small hashable value.
+
+    A run is named by its configuration and outcome (a stopped run differs from the finished
+    one), a dataset by its key and names (the key is a content hash for uploads), tables and
+    arrays by a digest of their contents; anything else by its own fields or value.
+    """
+    if value is None or isinstance(value, str | int | float | bool | enum.Enum):
+        return value
+    if isinstance(value, RunResult):
+        return ("run", value.config, value.outcome)
+    if isinstance(value, Dataset):
+        return ("dataset", value.key, value.title, value.x_label, value.y_label)
+    if isinstance(value, pd.DataFrame):
+        hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
+        return ("frame", tuple(value.columns), _digest(hashed.tobytes()))
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, str(value.dtype), _digest(np.ascontiguousarray(value).tobytes()))
+    if isinstance(value, list | tuple):
+        return tuple(cache_key(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, cache_key(item)) for key, item in value.items()))
+    if dataclasses.is_dataclass(value):
+        fields = dataclasses.fields(value)
+        return (type(value).__qualname__, *(cache_key(getattr(value, f.name)) for f in fields))
+    if callable(value):
+        return f"{value.__module__}.{value.__qualname__}"
+    raise TypeError(f"no cache key for a {type(value).__name__}: teach cache_key what a chart needs of it")
+
+
+def show(chart: Callable[..., alt.TopLevelMixin], *args: object, **options: object) -> dict:
+    """Draw ``chart(*args, **options)`` and return its spec, cached by the function and its arguments."""
+    spec = _spec(cache_key((chart, args, options)), lambda: chart(*args, **options))
     if layout.presenting():
         spec = presented(spec)
     st.vega_lite_chart(spec, width="stretch")

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import streamlit as st
 
 from core import charts, explain, source
-from core.cli import report_lines
 from core.data import Dataset, least_squares
 from core.drafts import LoopConfig
 from core.engine import RunResult
+from core.printout import report_lines
 from ui import chart_view, runs
 
 STATEMENT_WORDS = {
@@ -79,35 +79,22 @@ def printed_iterations(result: RunResult, count: int) -> None:
     st.code("\n".join(report_lines(result, count)), language=None)
 
 
-def runs_key(runs: Sequence[charts.LabeledRun], data: Dataset) -> tuple:
-    """What a chart of these runs depends on: labels, configurations and the data's names."""
-    return (tuple((label, result.config) for label, result in runs), data.key, data.x_label, data.y_label)
-
-
 def chart_grid(
     runs: Sequence[charts.LabeledRun], data: Dataset, *, log_x: bool = False, at_iteration: int | None = None
 ) -> None:
     """The fitted line over the data, the trajectories of m and b, the loss and the gradients."""
-    key = runs_key(runs, data)
     options = {"log_x": log_x, "at_iteration": at_iteration}
     top = st.columns(2)
     with top[0]:
-        fit = chart_view.show(
-            ("fit", key, at_iteration), lambda: charts.fit_chart(data, runs, at_iteration=at_iteration)
-        )
+        fit = chart_view.show(charts.fit_chart, data, runs, at_iteration=at_iteration)
     with top[1]:
-        loss = chart_view.show(("loss", key, log_x, at_iteration), lambda: charts.loss_chart(runs, **options))
+        loss = chart_view.show(charts.loss_chart, runs, **options)
     middle = st.columns(2)
     parameters = []
     for column, parameter in zip(middle, ("m", "b"), strict=True):
         with column:
-            parameters.append(
-                chart_view.show(
-                    (parameter, key, log_x, at_iteration),
-                    lambda p=parameter: charts.parameter_chart(runs, p, **options),
-                )
-            )
-    gradients = chart_view.show(("gradients", key, log_x, at_iteration), lambda: charts.gradient_chart(runs, **options))
+            parameters.append(chart_view.show(charts.parameter_chart, runs, parameter, **options))
+    gradients = chart_view.show(charts.gradient_chart, runs, **options)
     chart_view.save_button([fit, loss, *parameters, gradients], key="save_charts")
 
 

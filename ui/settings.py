@@ -11,14 +11,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.drafts import DRAFTS, SOLUTION, ConfigError, LoopConfig, Update
+from core.drafts import DRAFTS, LESSON_DRAFTS, SOLUTION, ConfigError, LoopConfig, Update
 
-# The code each way of writing the update runs; the option itself is the URL value.
-UPDATE_CODE = {
-    Update.IN_PLACE.value: "m -= lr*m.grad",
-    Update.REASSIGN.value: "m = m - lr*m.grad",
-    Update.DATA.value: "m.data = m - lr*m.grad",
-}
 BOUND = {"bind": "query-params", "persist_state": "session"}
 OPTIMIZER_NOTE = " With the optimizer, optimizer.step() does the update instead."
 
@@ -29,13 +23,6 @@ class Settings:
 
     config: LoopConfig | None
     problem: str | None = None
-
-
-def draft_label(name: str) -> str:
-    """A preset's button label."""
-    if DRAFTS[name] == SOLUTION:
-        return "Draft 4 (solution)"
-    return "torch.optim.SGD" if DRAFTS[name].optimizer else f"Draft {name}"
 
 
 class SettingsForm:
@@ -61,12 +48,12 @@ class SettingsForm:
 
     def preset_buttons(self) -> None:
         """One button per lesson draft; a click sets the loop widgets to that draft."""
-        for column, name in zip(st.columns(len(DRAFTS)), DRAFTS, strict=True):
+        for column, draft in zip(st.columns(len(LESSON_DRAFTS)), LESSON_DRAFTS.values(), strict=True):
             column.button(
-                draft_label(name),
-                key=self.key(f"preset_{name}"),
+                draft.label,
+                key=self.key(f"preset_{draft.key}"),
                 on_click=self.apply_draft,
-                args=(name,),
+                args=(draft.key,),
                 width="stretch",
             )
 
@@ -89,8 +76,8 @@ class SettingsForm:
         )
         st.radio(
             "Update written",
-            options=list(UPDATE_CODE),
-            captions=[f"`{code}`" for code in UPDATE_CODE.values()],
+            options=[update.value for update in Update],  # the option itself is the URL value
+            captions=[f"`{update.statement()}`" for update in Update],
             key=self.key("update"),
             horizontal=True,
             disabled=optimizer,

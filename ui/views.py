@@ -13,7 +13,6 @@ from core.data import BUILTIN_DATASETS, Dataset
 from core.drafts import LoopConfig
 from core.engine import RunResult, TensorFacts
 from ui import chart_view, layout, runs
-from ui.panels import runs_key
 
 DIGITS = 6  # significant digits of a value shown as a number
 PRESENTER_DIGITS = 4  # five values side by side in projector-sized type: longer ones are cut off
@@ -122,10 +121,7 @@ def accumulation(result: RunResult, data: Dataset, at: int, *, log_x: bool) -> N
             f"{_shown(row.m_fresh)}."
         )
         st.markdown(analysis.momentum_sentence())
-    key = runs_key([("run", result)], data)
-    split_chart = chart_view.show(
-        ("accumulation", key, log_x, at), lambda: charts.accumulation_chart(split, "m", log_x=log_x, at_iteration=at)
-    )
+    split_chart = chart_view.show(charts.accumulation_chart, split, "m", log_x=log_x, at_iteration=at)
     chart_view.save_button([split_chart, *nudge(result, data, log_x=log_x)], key="save_accumulation_charts")
 
 
@@ -142,14 +138,11 @@ def nudge(result: RunResult, data: Dataset, *, log_x: bool) -> list[dict]:
         return []
     twin = runs.run(twin_config, data, "the nudged twin")
     pair = [("this run", result), ("nudged twin", twin)]
-    key = runs_key(pair, data)
     left, right = st.columns(2)
     with left:
-        overlay = chart_view.show(("nudge", key, log_x), lambda: charts.nudge_chart(pair[0], pair[1], "m", log_x=log_x))
+        overlay = chart_view.show(charts.nudge_chart, pair[0], pair[1], "m", log_x=log_x)
     with right:
-        distance = chart_view.show(
-            ("distance", key, log_x), lambda: charts.distance_chart(analysis.distance(result, twin), log_x=log_x)
-        )
+        distance = chart_view.show(charts.distance_chart, analysis.distance(result, twin), log_x=log_x)
     return [overlay, distance]
 
 
@@ -162,10 +155,7 @@ def loss_landscape(compared: list[charts.LabeledRun], data: Dataset, at: int | N
     """The RMSE over (m, b) with the runs' paths on it; returns the chart's spec."""
     m_range, b_range = landscape.extent(data, [result for _, result in compared])
     grid = _grid(data.key, m_range, b_range, data)
-    key = runs_key(compared, data)
-    spec = chart_view.show(
-        ("landscape", key, at), lambda: charts.landscape_chart(data, compared, grid=grid, at_iteration=at)
-    )
+    spec = chart_view.show(charts.landscape_chart, data, compared, grid=grid, at_iteration=at)
     st.caption("Darker is a higher loss. Squares mark the starts; the star is the least-squares minimum.")
     return spec
 
