@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from core.engine import RunResult
+from core.results import RunResult
 
 
 def _rounded(value: float) -> float | None:

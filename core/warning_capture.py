@@ -20,6 +20,7 @@ _saved: contextlib.AbstractContextManager | None = None
 
 
 def _route(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` while recording: to this thread's recorder, else as before."""
     sink = getattr(_local, "sink", None)
     if sink is None:
         _original_showwarning(message, category, filename, lineno, file, line)
