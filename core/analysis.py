@@ -4,6 +4,8 @@
 - How sensitive a run is to its start: the same settings with ``m`` nudged, and the distance
   between the two runs, iteration by iteration (the solution's runs meet again; Draft 3's drift
   apart: it is chaotic).
+- How large a learning rate the data allows: the stability limit and the condition number of the
+  loss's Hessian at the least-squares line.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.data import Dataset, least_squares
 from core.drafts import LoopConfig
-from core.engine import RunResult
+from core.results import RunResult
 
 SPLIT_COLUMNS = ["iteration", "m_grad", "m_carried", "m_fresh", "b_grad", "b_carried", "b_fresh"]
 DEFAULT_NUDGE = 1e-6
@@ -46,13 +49,41 @@ def split_of(result: RunResult) -> pd.DataFrame:
 
 
 def momentum_sentence() -> str:
-    """Why never zeroing the gradients behaves like momentum that never fades, in one sentence."""
+    """Why never zeroing the gradients behaves like momentum that never fades, and how far the likeness goes."""
     return (
-        "Never zeroing the gradients makes every step use the sum of all the gradients so far: a velocity "
-        "that never decays, which is exactly momentum SGD with a momentum coefficient of 1 and no dampening "
-        "(torch.optim.SGD(momentum=1, dampening=0)), so the parameters coast past the minimum and swing back "
-        "again and again."
+        "Never zeroing the gradients makes every step use the sum of all the gradients so far: a velocity that "
+        "never decays, so the parameters coast past the minimum and swing back again and again. In exact "
+        "arithmetic that is momentum with a coefficient of 1 and no dampening, PyTorch's "
+        "`torch.optim.SGD(momentum=1, dampening=0)`; but this loop is chaotic, and the optimizer rounds "
+        "differently, so on Draft 3 the two part by one float32 rounding at iteration 5 and end far apart."
     )
+
+
+def hessian_at_optimum(data: Dataset) -> np.ndarray:
+    """The Hessian of the RMSE over (m, b) at the least-squares line.
+
+    RMSE = sqrt(MSE) and the gradient of the MSE vanishes at its minimum, so there the Hessian of
+    the RMSE is the MSE's, ``2 * [[mean(x**2), mean(x)], [mean(x), 1]]``, divided by ``2 * RMSE``.
+    """
+    x = np.asarray(data.x, dtype=np.float64)
+    moments = np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+    return moments / least_squares(data).rmse
+
+
+def stability_limit(data: Dataset) -> float | None:
+    """The largest learning rate at which gradient descent settles on the least-squares line: 2 / the
+    Hessian's largest eigenvalue. None when the line fits exactly (the RMSE has a kink there, no Hessian)."""
+    if least_squares(data).rmse == 0:
+        return None
+    return float(2 / np.linalg.eigvalsh(hessian_at_optimum(data))[-1])
+
+
+def condition_number(data: Dataset) -> float | None:
+    """How much more the loss curves across its valley than along it: the Hessian's eigenvalue ratio."""
+    if least_squares(data).rmse == 0:
+        return None
+    low, high = np.linalg.eigvalsh(hessian_at_optimum(data))
+    return float(high / low)
 
 
 def nudged(config: LoopConfig, epsilon: float = DEFAULT_NUDGE) -> LoopConfig:

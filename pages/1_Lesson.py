@@ -5,6 +5,7 @@ import streamlit as st
 from core import charts, explain, source
 from core.data import least_squares
 from core.drafts import LESSON_DRAFTS, Draft
+from core.results import RunResult
 from ui import chart_view, layout, panels, runs
 
 data = layout.page(
@@ -30,11 +31,10 @@ def predicted(name: str) -> explain.Behaviour | None:
     )
 
 
-def verdict(guess: explain.Behaviour, actual: explain.Behaviour) -> None:
-    if guess == actual:
-        st.success(f"Right: it {actual}.")
-    else:
-        st.warning(f"Not quite: you said it {guess}; it {actual}.")
+def verdict(guess: explain.Behaviour, result: RunResult, looped: RunResult | None) -> None:
+    """The prediction graded by what torch did to the draft as written (and, for a single step, looped)."""
+    grade, words = explain.graded(guess, result, best, looped)
+    {"right": st.success, "partly": st.info, "wrong": st.warning}[grade](words)
 
 
 def draft_section(draft: Draft) -> None:
@@ -48,7 +48,8 @@ def draft_section(draft: Draft) -> None:
         st.info("Make your prediction to see what happened.")
         return
     result = runs.run(config, data, draft.title)
-    verdict(guess, explain.behaviour(result, best))
+    looped = runs.run(config.with_changes(iterations=2), data, f"{draft.label}, twice") if name == "1" else None
+    verdict(guess, result, looped)
     results, visuals = st.columns([1, 1], gap="large")
     with results:
         panels.outcome_panel(result, data)
@@ -61,15 +62,9 @@ def draft_section(draft: Draft) -> None:
         else:
             chart_view.show(charts.parameter_chart, labeled, "m", log_x=True)
             chart_view.show(charts.loss_chart, labeled, log_x=True)
-    if name == "1":
-        second_iteration(config)
-
-
-def second_iteration(config) -> None:
-    """Draft 1 runs once; the lesson's point is what a second iteration does."""
-    st.markdown("**And a second iteration?** The same code, looped twice:")
-    result = runs.run(config.with_changes(iterations=2), data, "Draft 1, twice")
-    panels.outcome_panel(result, data)
+    if looped is not None:
+        st.markdown("**And a second iteration?** The same code, looped twice:")
+        panels.outcome_panel(looped, data)
 
 
 for lesson_draft in LESSON_DRAFTS.values():

@@ -9,10 +9,14 @@ import sys
 import numpy as np
 import pytest
 
+from core import engine
 from core.cli import arguments, main
-from core.data import load_builtin
+from core.data import Dataset, load_builtin
 from core.drafts import DRAFTS, SOLUTION, LoopConfig
-from core.source import render, render_script
+from core.printout import report_lines
+from core.source import array_names, render, render_script
+from core.upload import dataset_key, load_csv
+from tests.conftest import ROOT
 
 CASES = {
     "solution, 3 iterations": (SOLUTION.with_changes(iterations=3), 5),
@@ -75,8 +79,75 @@ def test_the_data_recipe_rebuilds_the_builtin_datasets():
         assert np.array_equal(namespace["sleep"], load_builtin(dataset).y)
 
 
-def test_only_builtin_datasets_and_sensible_prints():
+def test_other_data_must_be_given_and_prints_must_be_sensible():
     with pytest.raises(ValueError, match="built-in datasets"):
         render_script(SOLUTION.with_changes(dataset="upload-1234"))
+    with pytest.raises(ValueError, match="built-in datasets"):
+        render_script(SOLUTION.with_changes(dataset="upload-1234"), data=users_data())  # another dataset's key
     with pytest.raises(ValueError, match="print_first"):
         render_script(SOLUTION, print_first=-1)
+
+
+# --- a user's own data, carried in the script -------------------------------------------------------
+
+
+def users_data(x=None, y=None, x_label: str = "Hours studied", y_label: str = "Exam score") -> Dataset:
+    """A user's dataset, as the Data page makes it: its key from its values and column names."""
+    if x is None:
+        sample = load_csv((ROOT / "data" / "sample_upload.csv").read_bytes())
+        x, y = sample.x, sample.y
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    key = dataset_key(x, y, x_label, y_label)
+    return Dataset(key, "Your data", x, y, x_label=x_label, y_label=y_label)
+
+
+def run_script(tmp_path, script: str) -> subprocess.CompletedProcess:
+    path = tmp_path / "lesson.py"
+    path.write_text(script)
+    return subprocess.run(
+        [sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300
+    )
+
+
+USER_CASES = {
+    "solution": (SOLUTION.with_changes(iterations=300, lr=0.001), 5),
+    "Draft 1 looped": (DRAFTS["1"].with_changes(iterations=2), 5),
+    "Draft 3": (DRAFTS["3"].with_changes(iterations=40, lr=0.001), 3),
+    "sgd": (DRAFTS["sgd"].with_changes(iterations=10, lr=0.001), 2),
+}
+
+
+@pytest.mark.parametrize(("config", "print_first"), USER_CASES.values(), ids=USER_CASES.keys())
+def test_a_script_on_a_users_data_prints_what_the_engine_gives(tmp_path, config, print_first):
+    data = users_data()
+    config = config.with_changes(dataset=data.key)
+    completed = run_script(tmp_path, render_script(config, print_first, data))
+    result = engine.run(config, data)
+    assert completed.stderr == ""
+    assert completed.stdout == "\n".join(report_lines(result, print_first)) + "\n"
+    assert completed.returncode == (0 if result.outcome.finished else 1)
+
+
+def test_a_script_on_a_users_data_ends_a_diverging_run_as_the_engine_does(tmp_path):
+    data = users_data([1e200, 2e200, 3e200], [1.0, 2.0, 4.0])  # the loss overflows at once
+    config = SOLUTION.with_changes(dataset=data.key, iterations=5)
+    result = engine.run(config, data)
+    assert result.outcome.status == "diverged"
+    completed = run_script(tmp_path, render_script(config, 5, data))
+    assert (completed.returncode, completed.stdout) == (1, "\n".join(report_lines(result, 5)) + "\n")
+
+
+def test_the_carried_data_reads_back_to_the_same_numbers_whatever_the_column_names():
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.normal(size=200) * 10.0 ** rng.integers(-300, 300, size=200), [5e-324, 1.7e308, -0.0]])
+    y = rng.normal(size=len(x))
+    hostile = 'a"""b\nprint("x")\\'  # quotes, a line break, a backslash: none may break the file
+    data = users_data(x, y, x_label=hostile, y_label="größe")
+    script = render_script(SOLUTION.with_changes(dataset=data.key), data=data)
+    ast.parse(script)
+    namespace: dict = {}
+    exec(compile(script.split("\nPRINT_FIRST")[0], "<data>", "exec"), namespace)  # imports and data
+    names = array_names(data)
+    assert names == ("a_b_print_x", "größe")
+    assert np.array_equal(namespace[names[0]], data.x) and np.array_equal(namespace[names[1]], data.y)
+    assert "your own data (203 rows, carried in this file)" in " ".join(ast.get_docstring(ast.parse(script)).split())

@@ -9,59 +9,84 @@ import streamlit as st
 from core import charts, explain, source
 from core.data import Dataset, least_squares
 from core.drafts import LoopConfig
-from core.engine import RunResult
 from core.printout import report_lines
+from core.results import RunResult, Statement, Status
 from ui import chart_view, runs
+from ui.text import plain
 
 STATEMENT_WORDS = {
-    "forward": "the forward pass (`yhat = m*x + b`)",
-    "loss": "the loss (`loss = torch.sqrt(...)`)",
-    "backward": "`loss.backward()`",
-    "update": "the update of `m` and `b`",
-    "step": "`optimizer.step()`",
-    "zeroing": "the zeroing of the gradients",
+    Statement.FORWARD: "the forward pass (`yhat = m*x + b`)",
+    Statement.LOSS: "the loss (`loss = torch.sqrt(...)`)",
+    Statement.BACKWARD: "`loss.backward()`",
+    Statement.UPDATE: "the update of `m` and `b`",
+    Statement.STEP: "`optimizer.step()`",
+    Statement.ZEROING: "the zeroing of the gradients",
 }
 
 
-def code_panel(config: LoopConfig) -> None:
-    """The exact code the engine ran, with the lines that differ from the solution marked."""
-    st.code(source.render_marked(config), language="python")
+def code_panel(config: LoopConfig, data: Dataset | None = None) -> None:
+    """The exact code the engine ran on ``data``, its arrays named after the data's columns, the bugs marked."""
+    names = source.array_names(data)
+    # Wrapped, not cut: the Lab's code sits in a column, and its marks are at the lines' ends.
+    st.code(source.render_marked(config, names), language="python", wrap_lines=True)
     st.caption(
-        f"`screentime` and `sleep` are the dataset's two columns. Lines ending in `{source.MARK}` differ from "
-        "the solution; `# missing here` shows what the solution has that this code lacks."
+        f"{_array_words(data, names)} A line ending in `{source.MARK} …` is written differently in the solution; "
+        f"`{source.MISSING} …` stands where the solution has a statement this code lacks."
     )
 
 
+def _array_words(data: Dataset | None, names: source.Names) -> str:
+    """What the code's two arrays hold, in the data's own column names."""
+    x, y = names
+    if data is None or names == (data.x_label, data.y_label):
+        return f"`{x}` and `{y}` are the dataset's two columns (x and y)."
+    return f"`{x}` holds the column “{plain(data.x_label)}” (x) and `{y}` the column “{plain(data.y_label)}” (y)."
+
+
 def outcome_panel(result: RunResult, data: Dataset) -> None:
-    """How the run ended: finished, raised, diverged or stopped, with the lesson's why."""
+    """How the run ended, in one line, then its details and the lesson's why."""
+    outcome_line(result)
+    outcome_details(result, data)
+
+
+def outcome_line(result: RunResult) -> None:
+    """How the run ended, in one line: finished, raised at iteration k, diverged or stopped."""
+    outcome = result.outcome
+    if outcome.status == Status.RAISED:
+        error = outcome.error
+        st.error(f"**{error.type}** raised at iteration {error.iteration}, in {STATEMENT_WORDS[error.statement]}.")
+    elif outcome.status == Status.DIVERGED:
+        st.error(f"**Diverged at iteration {outcome.stopped_at}**: the loss became infinite or not a number.")
+    elif outcome.status == Status.STOPPED:
+        st.warning(f"**Stopped** after {outcome.stopped_at:,} of {result.config.iterations:,} iterations.")
+        st.button("Run it to the end", key="run_to_end", on_click=runs.clear_stop, icon=":material/play_arrow:")
+    else:
+        iterations = result.config.iterations
+        st.success(
+            f"**Finished** {iterations:,} iteration{'s' * (iterations > 1)}: loss (RMSE) {outcome.final_loss:.4f}."
+        )
+
+
+def outcome_details(result: RunResult, data: Dataset) -> None:
+    """What the run left to read: torch's warnings, its error verbatim, the final values and the lesson's why."""
     outcome, best = result.outcome, least_squares(data)
     for warning in outcome.warnings[:3]:
         st.warning(f"**{warning.category} at iteration {warning.iteration}** (from torch):")
         st.code(warning.message, language=None, wrap_lines=True)
     if len(outcome.warnings) > 3:
         st.caption(f"... and {len(outcome.warnings) - 3} more warnings.")
-    if outcome.status == "raised":
-        error = outcome.error
-        st.error(
-            f"**{error.type}** raised at iteration {error.iteration}, in {STATEMENT_WORDS[error.statement]}. "
-            "PyTorch's message, verbatim:"
-        )
-        st.code(f"{error.type}: {error.message}", language=None, wrap_lines=True)
-    elif outcome.status == "diverged":
-        st.error(f"**Diverged at iteration {outcome.stopped_at}**: the loss became infinite or not a number.")
-    elif outcome.status == "stopped":
-        st.warning(f"**Stopped** after {outcome.stopped_at:,} of {result.config.iterations:,} iterations.")
-        st.button("Run it to the end", key="run_to_end", on_click=runs.clear_stop, icon=":material/play_arrow:")
-    else:
-        st.success(f"**Finished** {result.config.iterations:,} iteration{'s' * (result.config.iterations > 1)}.")
+    if outcome.status == Status.RAISED:
+        st.markdown("PyTorch's message, verbatim:")
+        st.code(f"{outcome.error.type}: {outcome.error.message}", language=None, wrap_lines=True)
+    elif outcome.status == Status.FINISHED:
         final_metrics(result, best)
-    st.markdown(explain.explanation(result, best))
+    st.markdown(explain.explanation(result, best, data))
 
 
 def final_metrics(result: RunResult, best) -> None:
     """Final m, b and loss, each with its distance from the least-squares optimum."""
     outcome = result.outcome
-    help_text = "The difference from the least-squares optimum, the best line there is."
+    help_text = "How far the final value is from the least-squares line's, the best line there is: not a change."
     columns = st.columns(3)
     for column, name, value, optimum in zip(
         columns,
@@ -70,7 +95,15 @@ def final_metrics(result: RunResult, best) -> None:
         (best.m, best.b, best.rmse),
         strict=True,
     ):
-        column.metric(name, f"{value:.4f}", f"{value - optimum:+.4f}", delta_color="off", help=help_text)
+        column.metric(
+            name,
+            f"{value:.4f}",
+            f"{value - optimum:+.4f}",
+            delta_color="off",
+            delta_arrow="off",
+            delta_description="from least squares",
+            help=help_text,
+        )
     st.caption(f"Least-squares optimum: m = {best.m:.4f}, b = {best.b:.4f}, RMSE = {best.rmse:.4f}.")
 
 
@@ -80,9 +113,17 @@ def printed_iterations(result: RunResult, count: int) -> None:
 
 
 def chart_grid(
-    runs: Sequence[charts.LabeledRun], data: Dataset, *, log_x: bool = False, at_iteration: int | None = None
+    runs: Sequence[charts.LabeledRun],
+    data: Dataset,
+    *,
+    log_x: bool = False,
+    at_iteration: int | None = None,
+    saving: bool = True,
 ) -> None:
-    """The fitted line over the data, the trajectories of m and b, the loss and the gradients."""
+    """The fitted line over the data, the trajectories of m and b, the loss and the gradients.
+
+    ``saving`` offers them as files (not for a run still going).
+    """
     options = {"log_x": log_x, "at_iteration": at_iteration}
     top = st.columns(2)
     with top[0]:
@@ -95,7 +136,8 @@ def chart_grid(
         with column:
             parameters.append(chart_view.show(charts.parameter_chart, runs, parameter, **options))
     gradients = chart_view.show(charts.gradient_chart, runs, **options)
-    chart_view.save_button([fit, loss, *parameters, gradients], key="save_charts")
+    if saving:
+        chart_view.save_button([fit, loss, *parameters, gradients], key="save_charts")
 
 
 def facts_table(result: RunResult) -> None:

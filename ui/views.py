@@ -8,10 +8,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import analysis, charts, landscape, source
+from core import analysis, charts, explain, landscape, source
 from core.data import BUILTIN_DATASETS, Dataset
 from core.drafts import LoopConfig
-from core.engine import RunResult, TensorFacts
+from core.results import RunResult, TensorFacts
 from ui import chart_view, layout, runs
 
 DIGITS = 6  # significant digits of a value shown as a number
@@ -26,8 +26,9 @@ def values_at(result: RunResult, at: int) -> None:
     """m, b, their gradients and the loss at iteration ``at``, before its update."""
     row = result.trajectory.iloc[at]
     digits = PRESENTER_DIGITS if layout.presenting() else DIGITS
-    st.markdown(f"**At iteration {at:,}**, before its update:")
-    columns = st.columns(5)
+    values = st.container(key="step_values")
+    values.markdown(f"**At iteration {at:,}**, before its update:")
+    columns = values.columns(5)
     for column, (label, value) in zip(
         columns,
         [("m", row.m), ("b", row.b), ("m.grad", row.m_grad), ("b.grad", row.b_grad), ("loss", row.loss)],
@@ -40,13 +41,23 @@ def values_at(result: RunResult, at: int) -> None:
         )
 
 
-# The lesson's tensor facts, each with its one-line explanation.
+# The lesson's tensor facts, each with its one-line meaning: true of any tensor (tests/test_explain_facts.py
+# checks each against torch). What they say about this run is built from its facts by core.explain.
 FACT_EXPLANATIONS = {
-    "is_leaf": "A leaf is a tensor you created, not computed by autograd; backward() fills the .grad of leaves.",
-    "requires_grad": "Autograd records the operations on it, so gradients can flow back to it.",
+    "is_leaf": (
+        "A leaf is a tensor autograd did not compute: one you created, or one made while autograd was not "
+        "recording. backward() fills the .grad of leaves that require grad."
+    ),
+    "requires_grad": "Whether autograd records the operations on it, so that gradients can flow back to it.",
     "grad_fn": "The autograd operation that computed it; None for a leaf.",
-    ".grad": "What backward() left there; None before the first backward() or after zeroing.",
-    "data_ptr() changed": "Its memory moved: a reassignment makes a new tensor; an in-place update keeps the memory.",
+    ".grad": (
+        "What backward() left there; None before the first backward(), after zeroing, and on a tensor "
+        "backward() does not fill (a non-leaf, or one that does not require grad)."
+    ),
+    "data_ptr() changed": (
+        "Whether its memory is not where it started: a reassignment makes a new tensor in new memory; an "
+        "update through .data keeps the tensor but gives it new memory; an in-place update keeps both."
+    ),
 }
 
 
@@ -70,23 +81,20 @@ def tensor_inspector(result: RunResult, at: int) -> None:
     shown = min(at, recorded)
     if at > recorded:
         st.caption(
-            f"Tensor facts are recorded for the first {recorded + 1} iterations; from iteration {recorded} on they "
-            f"stay as they are (only the values change). Showing iteration {shown}."
+            f"This table shows iteration {shown}, not {at:,}: tensor facts are recorded for iterations 0 to "
+            f"{recorded} only."
         )
-    moments = [f for f in result.facts if f.iteration == shown]
+    moments = {facts.moment: facts for facts in result.facts if facts.iteration == shown}
     table = pd.DataFrame(
-        {f"{name} {facts.moment}": _param_rows(facts, name) for name in ("m", "b") for facts in moments}
+        {f"{name} {moment}": _param_rows(facts, name) for name in ("m", "b") for moment, facts in moments.items()}
     )
     table["what it means"] = [FACT_EXPLANATIONS[row] for row in table.index]
+    when = " and ".join(moment.removesuffix(" update") for moment in moments)  # "before and after", or "before"
+    st.markdown(f"**Iteration {shown}**, {when} its update:")
     st.table(table)
-    first = moments[0]
-    st.markdown(
-        f"`yhat`: is_leaf **{first.yhat_is_leaf}**, requires_grad **{first.yhat_requires_grad}**, retains_grad "
-        f"**{first.yhat_retains_grad}**: it is computed from `m` and `b`, so autograd tracks it, but it keeps no "
-        "gradient of its own: reading `yhat.grad` gives `None`, with PyTorch's warning, unless `yhat.retain_grad()` "
-        f"was called. `x.requires_grad` **{first.x_requires_grad}**, `y.requires_grad` **{first.y_requires_grad}**: "
-        "`torch.from_numpy` makes tensors autograd does not track."
-    )
+    if "after update" in moments:
+        st.markdown(explain.update_sentence(result.config, moments["after update"], moments.get("before update")))
+    st.markdown(explain.yhat_sentence(next(iter(moments.values()))))
 
 
 def autograd_graphs(result: RunResult) -> None:
@@ -160,19 +168,21 @@ def loss_landscape(compared: list[charts.LabeledRun], data: Dataset, at: int | N
     return spec
 
 
-def script_download(config: LoopConfig, print_first: int) -> None:
+def script_download(config: LoopConfig, data: Dataset, print_first: int) -> None:
     """The code of these settings as a script that runs on its own and prints the lesson's output."""
-    if config.dataset not in BUILTIN_DATASETS:
-        st.caption("The downloadable script rebuilds the lesson's data from its recipe; it is offered for those.")
-        return
+    builtin = config.dataset in BUILTIN_DATASETS
     st.download_button(
         "Download this code as a script",
-        data=lambda: source.render_script(config, print_first=print_first),
+        data=lambda: source.render_script(config, print_first=print_first, data=data),
         file_name="gradient_descent_draft.py",
         mime="text/x-python",
         icon=":material/download:",
         key="download_script",
-        help="Builds the lesson's data itself, runs exactly this code and prints what the lesson prints.",
+        help=(
+            "Builds the lesson's data itself, runs exactly this code and prints what the lesson prints."
+            if builtin
+            else "Carries your data in the file, runs exactly this code on it and prints what the lesson prints."
+        ),
     )
 
 
