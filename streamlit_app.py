@@ -2,10 +2,7 @@
 
 import streamlit as st
 
-from core import charts
-from core.data import least_squares
-from core.drafts import SOLUTION
-from ui import chart_view, layout, runs
+from ui import layout
 
 data = layout.page(
     "Home",
@@ -16,13 +13,20 @@ data = layout.page(
     "autograd computing the gradients of the loss.",
 )
 
+# After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
+from core import charts  # noqa: E402
+from core.data import least_squares  # noqa: E402
+from core.drafts import SOLUTION  # noqa: E402
+from ui import chart_view, runs  # noqa: E402
+from ui.text import plain  # noqa: E402
+
 solution = runs.run(SOLUTION.with_changes(dataset=data.key), data, "the solution")
 chart_column, numbers_column = st.columns([2, 1], gap="large")
 with chart_column:
     labeled = [("solution", solution)]
     chart_view.show(charts.fit_chart, data, labeled)
 with numbers_column:
-    st.markdown(f"**{data.title}**: {len(data):,} points.")
+    st.markdown(f"**{plain(data.title)}**: {len(data):,} points.")  # an upload's title holds its file name
     outcome = solution.outcome
     st.metric("m (slope)", f"{outcome.final_m:.3f}")
     st.metric("b (intercept)", f"{outcome.final_b:.3f}")
@@ -36,7 +40,8 @@ with numbers_column:
 st.subheader("What this dashboard teaches")
 st.markdown(
     "The lesson builds the training loop through drafts, each with a bug every beginner makes:\n"
-    "- **the update outside `torch.no_grad()`**: the parameter stops being a leaf, and the next step fails;\n"
+    "- **the update outside `torch.no_grad()`**: written as a reassignment, `m` stops being a leaf and the next "
+    "iteration fails; written in place, PyTorch refuses it at the first update; through `.data`, it works;\n"
     "- **gradients never zeroed**: PyTorch accumulates them, and the parameters swing wildly;\n"
     "- **a single step instead of a loop**.\n\n"
     "Every result here comes from running the real PyTorch loop: the trajectories of `m` and `b`, the loss, "

@@ -1,81 +1,82 @@
-"""Lab: switch each bug on or off and see what the real PyTorch loop does, iteration by iteration."""
+"""Lab: switch each bug on or off and see what the real PyTorch loop does, iteration by iteration.
+
+A change and its effect share one screen: the switches, the numbers and the code that ran on
+the left; the outcome, the step-through and the charts of that run on the right. A run not
+seen before is drawn live as it goes.
+"""
 
 import streamlit as st
 
-from ui import chart_view, layout, panels, runs, step, views
-from ui.settings import SettingsForm
-
-LAST_VALID = "lab_last_valid"  # session key: the last configuration whose settings were valid
-FIRST, LOG_X, VIEW = "first", "log_x", "view"  # widget keys, also URL parameters
-VIEWS = ["Charts", "Loss landscape", "Inside the tensors", "Accumulation", "Printed output"]
-FORM = SettingsForm()
+from ui import layout
 
 data = layout.page(
     "Lab",
     ":material/science:",
     "Lab",
-    "Switch each of the lesson's bugs on or off. Every change runs the real PyTorch loop for exactly "
-    "these settings and shows what happened. Start from a draft, then change one thing at a time.",
+    "Switch a bug on or off and see at once what the real PyTorch loop does with exactly these settings.",
 )
+
+# After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
+from ui import panels, runs, step, views  # noqa: E402
+from ui.lab_views import FIRST, LIVE_VIEWS, show_view, view_choice  # noqa: E402
+from ui.settings import SettingsForm  # noqa: E402
+
+LAST_VALID = "lab_last_valid"  # session key: the last configuration whose settings were valid
+FORM = SettingsForm()
 presenting = layout.presenting()
-if not presenting:
-    st.page_link("pages/4_Data.py", label="Fit your own data instead", icon=":material/upload_file:")
 
-with st.expander("Settings") if presenting else st.container(border=True):
-    st.markdown("**Start from a lesson draft**")
-    FORM.preset_buttons()
-    toggles, numbers = st.columns([1, 1.3], gap="large")
-    with toggles:
-        loop = FORM.bug_toggles()
-    with numbers:
-        FORM.number_settings(loop)
-
+# In presenter mode the settings fold away: a class watches the effect, the instructor opens them.
+settings = st.expander("Settings") if presenting else st.container()
+presets = settings.container()  # filled once the switches have read their values (from the URL too)
+controls, effects = (settings if presenting else st).columns([1, 1.2], gap="medium")
+with controls:
+    controls_top = st.container()  # which draft these settings are, once they are read
+    FORM.number_settings(FORM.bug_toggles())
+if presenting:
+    controls, effects = st.columns([1, 1.2], gap="medium")
 chosen = FORM.current(data.key)
+with presets:
+    FORM.preset_buttons(chosen.config)
+with controls_top:
+    FORM.preset_caption(chosen.config)
+
 config = chosen.config or st.session_state.get(LAST_VALID)
 shown = config is not None and config.dataset == data.key
 if chosen.problem:
     # A link can carry a bad value into a new session: then there is no earlier run to show.
-    after = "below are the last settings that ran." if shown else "change it above to run the loop."
-    st.error(f"{chosen.problem} Nothing was run for that value; {after}")
+    after = "the run shown is of the last settings that ran." if shown else "change it above to run the loop."
+    with controls:
+        st.error(f"{chosen.problem} Nothing was run for that value; {after}")
 if not shown:
     st.stop()
 st.session_state[LAST_VALID] = config
 
-result = runs.run(config, data)
-st.subheader("The code that ran")
-panels.code_panel(config)
-views.script_download(config, int(st.session_state.get(FIRST, 5)))
-st.subheader("What happened")
-panels.outcome_panel(result, data)
+with effects:
+    outcome_line = st.container()  # the progress of a new run, then its outcome in one line
+    stepping = st.container()  # the step-through, once the run is known
+    view, log_x = view_choice()
+    view_area = st.empty()
 
-st.subheader("Step through the run")
-rows = len(result.trajectory)
-at = step.scrubber(rows)
-if at is not None and rows:
-    views.values_at(result, at)
+with controls:
+    panels.code_panel(config, data)
+    views.script_download(config, data, int(st.session_state.get(FIRST, 5)))
 
-view = st.segmented_control(
-    "View", VIEWS, default=VIEWS[0], key=VIEW, bind="query-params", persist_state="session", required=True
-)
-log_x = False
-if view in ("Charts", "Accumulation"):
-    log_x = st.toggle(
-        "Log-scale iteration axis", value=True, key=LOG_X, bind="query-params", help="Most of the action is early."
-    )
-if view == "Charts":
-    panels.chart_grid([("this run", result)], data, log_x=log_x, at_iteration=at)
-elif view == "Loss landscape":
-    landscape = views.loss_landscape([("this run", result)], data, at)
-    chart_view.save_button([landscape], key="save_landscape")
-elif view == "Inside the tensors":
-    views.tensor_inspector(result, at or 0)
-    st.markdown("**The autograd graph**")
-    views.autograd_graphs(result)
-elif view == "Accumulation":
-    views.accumulation(result, data, at or 0, log_x=log_x)
-else:
-    count = st.number_input(
-        "How many iterations to print", min_value=0, max_value=100, value=5, key=FIRST, bind="query-params"
-    )
-    panels.printed_iterations(result, int(count))
-    views.trajectory_download(result)
+
+def draw_live(partial) -> None:
+    """A run in progress: what it has done so far, in the chosen view."""
+    with view_area.container():
+        show_view(view, partial, data, None, log_x=log_x)
+
+
+live = draw_live if view in LIVE_VIEWS else None
+result = runs.run(config, data, on_frame=live, progress=outcome_line)
+with outcome_line:
+    panels.outcome_line(result)
+with stepping:
+    at = step.scrubber(len(result.trajectory))
+    if at is not None and len(result.trajectory):
+        views.values_at(result, at)
+with view_area.container():
+    show_view(view, result, data, at, log_x=log_x)
+with controls:
+    panels.outcome_details(result, data)

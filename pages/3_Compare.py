@@ -1,18 +1,8 @@
 """Compare: several configurations on the same axes, buggy beside fixed."""
 
-import pandas as pd
 import streamlit as st
 
-from core import charts, explain
-from core.data import least_squares
-from core.drafts import VARIANTS
-from ui import chart_view, layout, runs, views
-from ui.settings import SettingsForm
-
-CUSTOM = "custom"  # the option that stands for the configuration set up on this page
-FORM = SettingsForm("c_")  # its widgets: keys (and URL parameters) c_no_grad, c_update, ...
-CHOICES, LOG_X = "compare", "cmp_log_x"  # widget keys, also URL parameters
-DEFAULT_CHOICES = ["3", "4"]  # buggy beside fixed
+from ui import layout
 
 data = layout.page(
     "Compare",
@@ -21,6 +11,20 @@ data = layout.page(
     "Pick two or more configurations: lesson drafts, other rows of the lesson's bug table, or a custom one "
     "you set up here. Their runs share the axes below.",
 )
+# After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
+import pandas as pd  # noqa: E402
+
+from core import charts, explain  # noqa: E402
+from core.data import least_squares  # noqa: E402
+from core.drafts import VARIANTS  # noqa: E402
+from ui import chart_view, runs, views  # noqa: E402
+from ui.settings import SettingsForm  # noqa: E402
+
+CUSTOM = "custom"  # the option that stands for the configuration set up on this page
+FORM = SettingsForm("c_")  # its widgets: keys (and URL parameters) c_no_grad, c_update, ...
+CHOICES, LOG_X = "compare", "cmp_log_x"  # widget keys, also URL parameters
+DEFAULT_CHOICES = ["3", "4"]  # buggy beside fixed
+
 best = least_squares(data)
 
 labels = {key: label for key, (label, _) in VARIANTS.items()} | {CUSTOM: "custom"}

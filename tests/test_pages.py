@@ -78,13 +78,13 @@ def test_gradients_not_zeroed_finish_but_m_swings():
     at.toggle(key="zero_grad").set_value(False).run()
     assert "Finished" in texts(at.success) and not at.error
     assert "swing wildly" in texts(at.markdown)
-    assert "# missing here; the solution has: m.grad = None" in code_blocks(at)
+    assert "# missing here: m.grad = None" in code_blocks(at)
 
 
 def test_one_step_stops_after_one_iteration():
     at = open_page("pages/2_Lab.py")
     at.toggle(key="loop").set_value(False).run()
-    assert "Finished** 1 iteration." in texts(at.success)
+    assert "Finished** 1 iteration:" in texts(at.success)
     assert "\nfor i in range" not in at.code[0].value
 
 
@@ -95,7 +95,7 @@ def test_draft_presets_set_the_toggles():
     assert at.radio(key="update").value == "reassign"
     assert at.toggle(key="zero_grad").value is False
     assert at.toggle(key="loop").value is False
-    assert "copy in new memory" in texts(at.markdown)
+    assert "not a leaf: autograd recorded the operation that made it" in texts(at.markdown)
     at.button(key="preset_4").click().run()
     assert (at.toggle(key="no_grad").value, at.radio(key="update").value) == (True, "in-place")
     assert at.toggle(key="loop").value is True and at.number_input(key="iterations").value == 10_000
@@ -167,12 +167,21 @@ def test_compare_custom_configuration_from_the_url():
     assert table["outcome"].tolist()[1] == "RuntimeError at iteration 0 (update)"
 
 
+def test_lesson_grades_draft_1_by_the_code_as_written():
+    """One step runs; a learner who predicts an error hears that it comes once the step is looped."""
+    at = open_page("pages/1_Lesson.py")
+    at.radio(key="predict_1").set_value("raises an error").run()
+    assert not at.exception and "Not quite" not in texts(at.warning)
+    assert "Not as written: the code is a single step, and it runs" in texts(at.info)
+    assert "the next iteration raises TypeError (at iteration 1)" in texts(at.info)
+
+
 def test_lesson_asks_for_a_prediction_before_showing_the_result():
     at = open_page("pages/1_Lesson.py")
     assert len(at.info) == 5 and not at.success and not at.error
     at.radio(key="predict_1").set_value("stops after one step").run()
     assert "Right: it stops after one step." in texts(at.success)
-    assert "copy in new memory" in texts(at.markdown)
+    assert "not a leaf: autograd recorded the operation that made it" in texts(at.markdown)
     assert "TypeError" in texts(at.error)  # what a second iteration of Draft 1 does
     at.radio(key="predict_3").set_value("converges").run()
     assert "Not quite: you said it converges; it swings wildly." in texts(at.warning)
@@ -206,6 +215,9 @@ def test_an_uploaded_file_becomes_the_dataset_of_every_page():
     assert at.selectbox(key="dataset").value == at.session_state["dataset"]
     assert "Finished" in texts(at.success)
     assert "(m, b) = (-0.7550320029258728, 11.24125862121582)" not in code_blocks(at)  # not the lesson's data
+    # The code names the arrays after the file's columns, and the script carries the data.
+    assert "x = torch.from_numpy(hours_studied)\ny = torch.from_numpy(exam_score)" in code_blocks(at)
+    assert "download_script" in [button.key for button in at.get("download_button")]
     assert "file 'sample\\.csv'" in texts(at.sidebar.caption)
 
 
@@ -307,6 +319,17 @@ def test_inside_the_tensors_shows_the_graph_and_facts_of_draft_1():
     assert "SubBackward0" in table.to_string() and "what it means" in table.columns
 
 
+def test_inside_the_tensors_says_which_iteration_its_table_shows():
+    at = open_page("pages/2_Lab.py", view="Inside the tensors", update="data", iterations="10", at="3")
+    assert not at.exception
+    assert "This table shows iteration 2, not 3: tensor facts are recorded for iterations 0 to 2 only." in texts(
+        at.caption
+    )
+    shown = texts(at.markdown)
+    assert "keeps the tensor `m` and replaces its data), `m` is still a leaf that requires grad" in shown
+    assert "It sits in new memory" in shown
+
+
 def test_accumulation_view_splits_the_gradient():
     at = open_page("pages/2_Lab.py", view="Accumulation", zero_grad="false", at="1")
     shown = texts(at.markdown)
@@ -328,7 +351,7 @@ def test_presenter_mode_hides_explanations_and_enlarges():
     plain_view = open_page("pages/2_Lab.py")
     presented = open_page("pages/2_Lab.py", present="true")
     assert presented.toggle(key="present").value is True
-    intro = "Switch each of the lesson's bugs on or off."
+    intro = "Switch a bug on or off and see at once"
     assert intro in texts(plain_view.markdown) and intro not in texts(presented.markdown)
     assert any("font-size" in block.value for block in presented.markdown)
     assert not any("font-size" in block.value for block in plain_view.markdown)

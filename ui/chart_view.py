@@ -13,6 +13,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+import time
 from collections.abc import Callable, Hashable
 
 import altair as alt
@@ -23,8 +24,9 @@ import streamlit as st
 
 from core import export
 from core.data import Dataset
-from core.engine import RunResult
-from ui import layout
+from core.results import RunResult, Status
+from ui import layout, saving
+from ui.text import plain
 
 SPEC_ENTRIES = 256  # bounded: a long classroom session keeps flat memory
 
@@ -59,8 +61,13 @@ def _named_by_position(spec: dict) -> dict:
 
 @st.cache_data(max_entries=SPEC_ENTRIES, show_spinner=False)
 def _spec(key: Hashable, _build: Callable[[], alt.TopLevelMixin]) -> dict:
+    return _specified(_build())
+
+
+def _specified(chart: alt.TopLevelMixin) -> dict:
+    """The spec Streamlit is handed: datasets named by position, sent as Arrow bytes."""
     # Schema validation is a third of the cost; the chart functions' tests validate every kind.
-    spec = _named_by_position(_build().to_dict(validate=False))
+    spec = _named_by_position(chart.to_dict(validate=False))
     # Streamlit would turn each dataset (a list of records) into Arrow at every rerun, which
     # costs more than the rest of a redraw; given bytes, it sends them as they are.
     spec["datasets"] = {name: _arrow_bytes(values) for name, values in spec.get("datasets", {}).items()}
@@ -121,9 +128,19 @@ def cache_key(value: object) -> Hashable:
     raise TypeError(f"no cache key for a {type(value).__name__}: teach cache_key what a chart needs of it")
 
 
+def _running(value: object) -> bool:
+    """Whether ``value`` holds a run still going (a live frame: drawn once, never cached)."""
+    if isinstance(value, RunResult):
+        return value.outcome.status is Status.RUNNING
+    return isinstance(value, list | tuple) and any(_running(item) for item in value)
+
+
 def show(chart: Callable[..., alt.TopLevelMixin], *args: object, **options: object) -> dict:
     """Draw ``chart(*args, **options)`` and return its spec, cached by the function and its arguments."""
-    spec = _spec(cache_key((chart, args, options)), lambda: chart(*args, **options))
+    if _running(args):
+        spec = _specified(chart(*args, **options))
+    else:
+        spec = _spec(cache_key((chart, args, options)), lambda: chart(*args, **options))
     if layout.presenting():
         spec = presented(spec)
     st.vega_lite_chart(spec, width="stretch")
@@ -138,15 +155,34 @@ def _with_records(spec: dict) -> dict:
     return {**spec, "datasets": datasets}
 
 
+@st.fragment
 def save_button(specs: list[dict], key: str) -> None:
-    """One button that saves these charts, each as SVG and PNG, in a zip file."""
-    st.download_button(
+    """One button that saves these charts, each as SVG and PNG, in a zip file; why not, beside it, if it cannot.
+
+    A fragment: a click reruns only the button, which waits for the drawing to say how it went.
+    """
+    saving.quiet_refusals()
+    try:
+        export.check(specs)  # the size budget, before offering anything
+    except export.ExportError as error:
+        too_large = str(error)
+    else:
+        too_large = None
+    attempt = st.session_state.setdefault(f"{key}_attempt", saving.Attempt())
+    clicked = st.download_button(
         "Save these charts (SVG and PNG)",
         # Drawn only when clicked: most reruns never need the files.
-        data=lambda: export.charts_zip([_with_records(spec) for spec in specs]),
+        data=lambda: attempt.draw(lambda: export.charts_zip([_with_records(spec) for spec in specs])),
         file_name="gradient-descent-charts.zip",
         mime="application/zip",
         icon=":material/download:",
         key=key,
+        disabled=too_large is not None,
         help="Every chart above as drawn here: SVG for slides and print, PNG for anything else.",
     )
+    problem = too_large
+    if clicked and problem is None:
+        with st.spinner("Drawing the charts..."):
+            problem = attempt.error_since(time.monotonic() - saving.START_SECONDS, export.EXPORT_SECONDS)
+    if problem:
+        st.caption(f":material/error: The charts were not saved. {plain(problem)}")

@@ -1,88 +1,56 @@
-"""Runs of the engine from the pages: cached by configuration, with a progress bar and a Stop
-button when a run takes more than a moment.
+"""Runs of the engine from the pages: in the server's worker processes, cached by configuration,
+drawn live while they run, with progress text and a Stop button.
 
 Streamlit interrupts a running script when the user acts (a click, a toggle): it raises a
-control exception at the script's next Streamlit call, here a progress update. The progress
-callback catches it, asks the engine to stop, and hands it back to Streamlit once the engine
-has returned what it did so far. A stopped run is never cached; if the user pressed Stop,
-the page shows that partial run instead of starting it again.
+control exception at the script's next Streamlit call, here a progress or frame update. The
+job itself lives in the pool, not in the script: the interrupted script lets go of it, and a
+job that no session draws any more stops. If the user pressed Stop, the next script run shows
+that stopped job's partial result instead of starting it again; a stopped run is never cached.
 """
 
 from __future__ import annotations
 
-import contextvars
 import threading
-import time
+from collections.abc import Callable
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import RerunException, StopException
 
-from core import engine
-from core.data import Dataset
-from core.drafts import LoopConfig
+from core import pool
+from core.data import BUILTIN_DATASETS, Dataset, load_builtin
+from core.drafts import LESSON_DRAFTS, LoopConfig
+from core.results import RunResult
 
-CACHE_ENTRIES = 64  # bounded, so a classroom's server keeps flat memory over a long session
-PROGRESS_AFTER_S = 0.25  # a run shorter than this finishes before any bar would be seen
-PROGRESS_EVERY_S = 0.3  # between progress updates: each costs a message and a browser redraw
-MAILBOX = "run_mailbox"  # session: a _Mailbox for the partial result of an interrupted run
+PROGRESS_AFTER_S = 0.2  # a run shorter than this finishes before any progress would be read
+FRAME_EVERY_S = 0.25  # between live frames and progress updates: each costs a message and a redraw
+JOBS = "run_jobs"  # session: the jobs this session started or joined, by configuration
 STOP_REQUESTED = "run_stop_requested"  # session: the configuration whose Stop was pressed
 STOPPED = "run_stopped"  # session: the partial result of a run the user stopped
 PARTIAL_WAIT_S = 3.0
 
-
-def _warm_up() -> None:
-    """The first optimizer.step() of a process imports torch._dynamo (seconds); do it ahead."""
-    import torch._dynamo  # noqa: F401
+OnFrame = Callable[[RunResult], None]
 
 
-# Once per server process, in the background, so no learner waits for it at their first SGD run.
-threading.Thread(target=_warm_up, name="warm-up torch._dynamo", daemon=True).start()
+class RunFailed(RuntimeError):
+    """The engine itself failed in a worker (a bug of ours, or the worker died): never a lesson outcome."""
 
 
-class _Interrupted(Exception):
-    """Carries a partial run out of the cached function, so that it is not cached."""
+@st.cache_resource(show_spinner=False)
+def service() -> pool.RunService:
+    """The server's one pool of worker processes and its cache of runs, started at the first visit."""
+    runs = pool.RunService(pool.WorkerPool())
+    threading.Thread(target=_prepare_presets, args=(runs,), name="prepare presets", daemon=True).start()
+    return runs
 
-    def __init__(self, result: engine.RunResult):
-        self.result = result
 
+def _prepare_presets(runs: pool.RunService) -> None:
+    """The lesson's drafts on both built-in datasets, run once per server in the background.
 
-class _Progress:
-    """The progress bar and Stop button of one run, drawn from the page's own context."""
-
-    def __init__(self, config: LoopConfig, label: str):
-        self.config, self.label = config, label
-        self.holder = st.empty()
-        # Updates are sent from the page's context: inside the cached function the cache
-        # would try to record them for replay (and refuse, the bar being created outside it).
-        self.page_context = contextvars.copy_context()
-        self.started = time.perf_counter()
-        self.bar = None
-        self.shown_at = 0.0
-        self.control: RerunException | StopException | None = None
-
-    def on_step(self, iteration: int, total: int) -> bool:
-        """The engine's callback: draw progress now and then; True asks the engine to stop."""
-        now = time.perf_counter()
-        if now - self.started < PROGRESS_AFTER_S or now - self.shown_at < PROGRESS_EVERY_S:
-            return False
-        self.shown_at = now
-        text = f"Running {self.label or 'the loop'}: iteration {iteration + 1:,} of {total:,}"
-        try:
-            if self.bar is None:
-                self.bar = self.page_context.run(self._draw, text)
-            self.page_context.run(self.bar.progress, (iteration + 1) / total, text=text)
-        except (RerunException, StopException) as control:  # the user acted: stop, keep what was done
-            self.control = control
-            return True
-        return False
-
-    def _draw(self, text: str):
-        with self.holder.container():
-            bar = st.progress(0.0, text=text)
-            # One Stop button per run: a page (Compare) may run several configurations in turn.
-            key = f"stop_run_{abs(hash(self.config))}"
-            st.button("Stop", key=key, on_click=_request_stop, args=(self.config,), icon=":material/stop:")
-        return bar
+    The first preset click of the day, and an instructor's prepared link, are then cached redraws.
+    """
+    for key in BUILTIN_DATASETS:
+        data = load_builtin(key)
+        for draft in LESSON_DRAFTS.values():
+            runs.prepare(draft.config.with_changes(dataset=key), data)
 
 
 def _request_stop(config: LoopConfig) -> None:
@@ -90,65 +58,91 @@ def _request_stop(config: LoopConfig) -> None:
     st.session_state[STOP_REQUESTED] = config
 
 
-class _Mailbox:
-    """Where an interrupted run leaves what it did, for the session's next run to pick up.
-
-    Streamlit starts the next run in a new thread while the interrupted one is still
-    reaching its next progress update; the interrupted run may no longer write to session
-    state, so it hands its result over through this object, which session state holds.
-    """
-
-    def __init__(self) -> None:
-        self._ready = threading.Condition()
-        self._result: engine.RunResult | None = None
-
-    def put(self, result: engine.RunResult | None) -> None:
-        with self._ready:
-            self._result = result
-            self._ready.notify_all()
-
-    def take(self, config: LoopConfig, timeout: float) -> engine.RunResult | None:
-        """The interrupted run of ``config``, waiting up to ``timeout`` seconds for it."""
-        with self._ready:
-            self._ready.wait_for(lambda: self._result is not None and self._result.config == config, timeout)
-            result, self._result = self._result, None
-        return result if result is not None and result.config == config else None
-
-
 def clear_stop() -> None:
     """Forget a stopped run, so its configuration runs to the end."""
     st.session_state.pop(STOPPED, None)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _cached_run(config: LoopConfig, _data: Dataset, _progress: _Progress) -> engine.RunResult:
-    # The dataset is named by config.dataset (a content hash for uploads), so it is left out
-    # of the cache key; so is the progress display.
-    result = engine.run(config, _data, on_step=_progress.on_step)
-    if _progress.control is not None:
-        raise _Interrupted(result)
-    return result
-
-
-def run(config: LoopConfig, data: Dataset, label: str = "") -> engine.RunResult:
-    """The engine's result for ``config``: cached, run now with progress, or as the user stopped it."""
+def _stopped_result(config: LoopConfig) -> RunResult | None:
+    """The partial run the user stopped, for exactly this configuration."""
     if st.session_state.get(STOP_REQUESTED) == config:
         del st.session_state[STOP_REQUESTED]
-        partial = st.session_state.setdefault(MAILBOX, _Mailbox()).take(config, PARTIAL_WAIT_S)
-        if partial is not None:
-            st.session_state[STOPPED] = partial
+        job = st.session_state.get(JOBS, {}).get(config)
+        if job is not None:
+            job.stop()
+            if job.wait(PARTIAL_WAIT_S) and job.result is not None:
+                st.session_state[STOPPED] = job.result
     stopped = st.session_state.get(STOPPED)
-    if stopped is not None:
-        if stopped.config == config:
-            return stopped
+    if stopped is not None and stopped.config != config:
         clear_stop()
-    progress = _Progress(config, label)
-    mailbox = st.session_state.setdefault(MAILBOX, _Mailbox())
-    mailbox.put(None)
+        return None
+    return stopped
+
+
+def run(
+    config: LoopConfig, data: Dataset, label: str = "", *, on_frame: OnFrame | None = None, progress=None
+) -> RunResult:
+    """The engine's result for ``config``: cached, as the user stopped it, or run now and drawn live.
+
+    ``on_frame`` draws a run in progress (called with what has run so far); ``progress`` is the
+    container for the progress text and Stop button (default: here).
+    """
+    stopped = _stopped_result(config)
+    if stopped is not None:
+        return stopped
+    runs = service()
+    cached = runs.cached(config)
+    if cached is not None:
+        return cached
+    job = runs.job(config, data)
+    st.session_state.setdefault(JOBS, {})[config] = job
     try:
-        return _cached_run(config, data, progress)
-    except _Interrupted as interrupted:
-        mailbox.put(interrupted.result)
-        raise progress.control from None
+        _follow(job, label, on_frame, progress if progress is not None else st.container())
     finally:
-        progress.holder.empty()
+        job.release()
+    if job.failure is not None:
+        raise RunFailed(job.failure)
+    return job.result
+
+
+def _follow(job: pool.Job, label: str, on_frame: OnFrame | None, holder) -> None:
+    """Wait for ``job``, drawing its progress and what it has done so far now and then."""
+    progress = None
+    drawn = 0
+    while not job.wait(FRAME_EVERY_S if progress else PROGRESS_AFTER_S):
+        done = job.iterations_done()
+        if progress is None:
+            progress = _Progress(holder, job, label)
+        progress.show(done, ready=service().pool.wait_ready(0))
+        if on_frame is not None and done > drawn:
+            on_frame(job.snapshot())
+            drawn = done
+    if progress is not None:
+        progress.clear()
+
+
+class _Progress:
+    """A run's progress bar and its Stop button, drawn once and then moved on.
+
+    Each in a slot of its own (st.empty), emptied when the run ends: a container would leave
+    its Stop button on the page under whatever is drawn in its place in the same script run.
+    """
+
+    def __init__(self, holder, job: pool.Job, label: str) -> None:
+        self.total, self.label = job.config.iterations, label or "the loop"
+        self.slots = (holder.empty(), holder.empty())
+        self.bar = self.slots[0].progress(0.0, text="Starting the run...")
+        # One Stop button per run: a page (Compare) may run several configurations in turn.
+        key = f"stop_run_{abs(hash(job.config))}"
+        self.slots[1].button("Stop", key=key, on_click=_request_stop, args=(job.config,), icon=":material/stop:")
+
+    def clear(self) -> None:
+        for slot in self.slots:
+            slot.empty()
+
+    def show(self, done: int, ready: bool) -> None:
+        if not done and not ready:
+            text = "Preparing PyTorch for the first run on this server (a few seconds)..."
+        else:
+            text = f"Running {self.label}: iteration {done:,} of {self.total:,}"
+        self.bar.progress(done / self.total, text=text)

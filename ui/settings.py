@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.drafts import DRAFTS, LESSON_DRAFTS, SOLUTION, ConfigError, LoopConfig, Update
+from core.drafts import DRAFTS, LESSON_DRAFTS, SOLUTION, ConfigError, LoopConfig, Update, matching_draft
 
 BOUND = {"bind": "query-params", "persist_state": "session"}
 OPTIMIZER_NOTE = " With the optimizer, optimizer.step() does the update instead."
@@ -46,16 +46,28 @@ class SettingsForm:
         if draft.loops:
             state[self.key("iterations")] = draft.iterations
 
-    def preset_buttons(self) -> None:
-        """One button per lesson draft; a click sets the loop widgets to that draft."""
-        for column, draft in zip(st.columns(len(LESSON_DRAFTS)), LESSON_DRAFTS.values(), strict=True):
-            column.button(
+    def preset_buttons(self, current: LoopConfig | None = None) -> None:
+        """One button per lesson draft; a click sets the loop widgets to that draft.
+
+        The draft that ``current`` is (ignoring learning rate, start and data) is highlighted.
+        """
+        active = matching_draft(current) if current is not None else None
+        row = st.container(horizontal=True, gap="small")
+        for draft in LESSON_DRAFTS.values():
+            row.button(
                 draft.label,
                 key=self.key(f"preset_{draft.key}"),
                 on_click=self.apply_draft,
                 args=(draft.key,),
-                width="stretch",
+                type="primary" if draft.key == active else "secondary",
             )
+
+    @staticmethod
+    def preset_caption(current: LoopConfig | None) -> None:
+        """A line saying which lesson draft the settings are, or that they are a custom mix."""
+        active = matching_draft(current) if current is not None else None
+        words = f"**{LESSON_DRAFTS[active].title}**" if active else "a **custom** mix, not one of the lesson's drafts"
+        st.caption(f"These settings are {words}.")
 
     def bug_toggles(self) -> bool:
         """One widget per bug, named in plain words; returns whether the code loops."""

@@ -39,6 +39,29 @@ def _play_toggled(rows: int) -> None:
         st.session_state[AT] = 0
 
 
+# Left and Right step wherever focus is, as a class expects of a slide deck: Streamlit's own button
+# shortcuts stop once focus is on a toggle or a View button (it ignores keys on any <input>).
+# Keys that already mean something where focus is are left alone: text and number boxes, the
+# slider (it steps itself) and radio options (arrows choose among them).
+ARROW_KEYS_JS = """
+if (!window.__stepKeys) {
+  window.__stepKeys = true;
+  const own = (el) => el && (el.closest('[role="slider"], [role="radiogroup"], [contenteditable="true"]')
+    || (el.tagName === "INPUT" && !["checkbox", "button", "submit"].includes(el.type))
+    || ["TEXTAREA", "SELECT"].includes(el.tagName));
+  window.addEventListener("keydown", (event) => {
+    const key = {ArrowLeft: "step_back", ArrowRight: "step_forward"}[event.key];
+    if (!key || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || own(event.target)) return;
+    const button = document.querySelector(`.st-key-${key} button`);
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    button.click();
+  }, true);
+}
+"""
+
+
 def scrubber(rows: int) -> int | None:
     """The iteration every view shows: slider, buttons, arrow keys or Play. None for an empty run."""
     if rows < 2:
@@ -48,14 +71,13 @@ def scrubber(rows: int) -> int | None:
         st.session_state[PLAY] = st.session_state[AT] < rows - 1
     if st.session_state.get(AT, 0) > rows - 1:
         st.session_state[AT] = rows - 1  # a shorter run than the last one: stay on its last iteration
-    back, forward, play, slider = st.columns([1, 1, 1.6, 9], vertical_alignment="bottom")
+    back, forward, play, slider = st.columns([1, 1, 2.2, 7], vertical_alignment="bottom")
     back.button(
         "",
         icon=":material/chevron_left:",
         key="step_back",
         on_click=_step,
         args=(-1, rows),
-        shortcut="Left",
         help="Previous iteration (Left arrow key)",
     )
     forward.button(
@@ -64,13 +86,12 @@ def scrubber(rows: int) -> int | None:
         key="step_forward",
         on_click=_step,
         args=(1, rows),
-        shortcut="Right",
         help="Next iteration (Right arrow key)",
     )
-    playing = play.toggle(
-        "Play", key=PLAY, on_change=_play_toggled, args=(rows,), help="Step through the run, early iterations slowly."
-    )
+    # Play steps through the run, early iterations slowly (see frames); no help icon, so "Play" has room.
+    playing = play.toggle("Play", key=PLAY, on_change=_play_toggled, args=(rows,))
     at = slider.slider("Iteration", 0, rows - 1, value=0, key=AT, bind="query-params")
+    st.html(f"<script>{ARROW_KEYS_JS}</script>", unsafe_allow_javascript=True)  # our own constant script
     if playing:
         _ticker(rows)
     return at

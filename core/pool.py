@@ -1,0 +1,300 @@
+"""Runs of the engine in worker processes: every core at work, torch imported once a worker.
+
+A page asks ``RunService.job(config, data)`` for a run and gets a ``Job``: the cached result
+of a configuration seen before, the job already under way for it (identical configurations
+asked for at once run once), or a new one. While a job runs, the worker sends what has run
+so far every ``FRAME_SECONDS`` (``Job.snapshot()``), and ``Job.stop()`` reaches the worker and
+ends its loop at the next iteration. The result is what ``engine.run`` returns in-process,
+pickled across the process boundary unchanged.
+
+The server process itself never imports torch: the workers do, each once, at start
+(``core.worker`` is a worker's side of the exchange).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.data import BUILTIN_DATASETS, Dataset
+from core.drafts import LoopConfig
+from core.results import COLUMNS, Outcome, RunResult, Status
+
+WORKERS_VARIABLE = "DRAFTS_WORKERS"  # environment: worker processes (default: one per core)
+RESPAWN_PAUSE_S = 1.0  # before starting again a worker that died as it started
+CACHE_ENTRIES = 64  # finished runs kept, so a classroom's server keeps flat memory
+
+
+def worker_count() -> int:
+    """How many worker processes to start: ``DRAFTS_WORKERS``, else one per core."""
+    value = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if value:
+        count = int(value)
+        if count < 1:
+            raise ValueError(f"{WORKERS_VARIABLE} must be 1 or more, not {value!r}")
+        return count
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Job:
+    """One run of one configuration, in a worker: its frames so far, then its result."""
+
+    def __init__(self, config: LoopConfig, data: Dataset) -> None:
+        self.config, self.data = config, data
+        self.result: RunResult | None = None
+        self.failure: str | None = None  # the worker's traceback, when the engine itself failed
+        self.stopped = False
+        self.waiters = 0  # sessions drawing this job; with none left it stops
+        self.kept = False  # run to the end even when no session draws it (a prepared preset)
+        self._rows: list[tuple] = []
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._stop: Callable[[], None] | None = None
+
+    @classmethod
+    def finished(cls, result: RunResult, data: Dataset) -> Job:
+        """A job whose result is already known (a cached run)."""
+        job = cls(result.config, data)
+        job._finish(result=result)
+        return job
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for the job to end; whether it has."""
+        return self._done.wait(timeout)
+
+    def iterations_done(self) -> int:
+        return len(self.result.trajectory) if self.result is not None else len(self._rows)
+
+    def snapshot(self) -> RunResult:
+        """What has run so far, as a result whose outcome is RUNNING (the result itself once done)."""
+        if self.result is not None:
+            return self.result
+        with self._lock:
+            rows = list(self._rows)
+        frame = pd.DataFrame(rows, columns=COLUMNS).astype({"iteration": "int64"})
+        last = rows[-1] if rows else (0, self.config.m0, self.config.b0)
+        outcome = Outcome(Status.RUNNING, len(rows), final_m=last[1], final_b=last[2])
+        return RunResult(config=self.config, trajectory=frame, outcome=outcome)
+
+    def stop(self) -> None:
+        """End the run at its next iteration; its result is what it did until then."""
+        self.stopped = True
+        if self._stop is not None and not self.done():
+            self._stop()
+
+    def release(self) -> None:
+        """One session stops drawing this job; the last one to leave stops it."""
+        with self._lock:
+            self.waiters -= 1
+            orphaned = self.waiters <= 0
+        if orphaned and not self.kept and not self.done():
+            self.stop()
+
+    def _add_rows(self, rows: list) -> None:
+        with self._lock:
+            self._rows.extend(rows)
+
+    def _finish(self, result: RunResult | None = None, failure: str | None = None) -> None:
+        self.result, self.failure = result, failure
+        self._done.set()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Worker:
+    """One worker process (``python -m core.worker``) and the thread that feeds it jobs from the pool's queue.
+
+    A plain subprocess rather than multiprocessing's: Streamlit runs each page as the module
+    ``__main__``, which multiprocessing would import again in every worker it starts.
+    """
+
+    def __init__(self, pool: WorkerPool, number: int) -> None:
+        self.pool, self.number = pool, number
+        self.thread = threading.Thread(target=self._feed, name=f"run worker {number}", daemon=True)
+        self.process: subprocess.Popen | None = None
+        self.pid: int | None = None
+        self.ready = threading.Event()
+        self.jobs = 0
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _spawn(self) -> None:
+        ours, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "core.worker", str(theirs.fileno())],
+            cwd=ROOT,
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.connection = Connection(ours.detach())
+        kind, self.pid = self.connection.recv()  # ("ready", pid) once torch is imported
+        self.ready.set()
+
+    def _feed(self) -> None:
+        self._ensure_alive()  # warm before the first job comes
+        while True:
+            job = self.pool.queue_get()
+            self._ensure_alive()  # it may have died while idle
+            self._run(job)
+
+    def _ensure_alive(self) -> None:
+        while self.process is None or self.process.poll() is not None:
+            self.ready.clear()
+            try:
+                self._spawn()
+            except (EOFError, OSError):  # it died starting (or the server is shutting down): try again
+                self.process = None
+                time.sleep(RESPAWN_PAUSE_S)
+
+    def _run(self, job: Job) -> None:
+        if job.stopped:  # stopped (or left by every session) before a worker was free
+            job._finish(result=_empty(job.config, Status.STOPPED))
+        else:
+            self._run_on_a_live_worker(job)
+        self.pool.finished(job)
+
+    def _run_on_a_live_worker(self, job: Job) -> None:
+        """Run ``job``; a worker found dead before the job started is replaced and the job sent again."""
+        for attempt in range(2):
+            try:
+                self._exchange(job)
+                return
+            except (EOFError, OSError):  # the worker died (killed, out of memory)
+                pid, self.process = self.pid, None
+                if attempt or job.iterations_done():  # it died running this job: say so
+                    job._finish(failure=f"the worker process {pid} running this configuration ended unexpectedly")
+                    return
+                self._ensure_alive()
+
+    def _exchange(self, job: Job) -> None:
+        """Send ``job`` to the worker and take its frames, then its result."""
+        self.jobs += 1
+        number, connection = self.jobs, self.connection
+        job._stop = lambda: _send_quietly(connection, ("stop", number))
+        data = None if job.data.key in BUILTIN_DATASETS else job.data  # a worker reads the lesson's own
+        connection.send(("run", number, job.config, data))
+        while True:
+            kind, payload = connection.recv()
+            if kind == "frame":
+                job._add_rows(payload)
+                continue
+            job._finish(result=payload) if kind == "done" else job._finish(failure=payload)
+            return
+
+
+def _send_quietly(connection: Connection, message: tuple) -> None:
+    """Send, unless the worker is gone: then there is nothing left to stop."""
+    with contextlib.suppress(OSError):
+        connection.send(message)
+
+
+def _empty(config: LoopConfig, status: Status) -> RunResult:
+    """A run that never started."""
+    frame = pd.DataFrame(np.empty((0, len(COLUMNS))), columns=COLUMNS).astype({"iteration": "int64"})
+    return RunResult(config=config, trajectory=frame, outcome=Outcome(status, 0, config.m0, config.b0))
+
+
+class WorkerPool:
+    """Worker processes that take jobs in the order they come."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self._queue: collections.deque[Job] = collections.deque()
+        self._ready = threading.Condition()
+        self._on_finished: list[Callable[[Job], None]] = []
+        self.workers = [_Worker(self, number) for number in range(workers or worker_count())]
+        for worker in self.workers:
+            worker.start()
+
+    def submit(self, job: Job, *, first: bool = True) -> Job:
+        """Queue ``job``: first (a learner waits for it) or last (prepared in the background)."""
+        with self._ready:
+            self._queue.appendleft(job) if first else self._queue.append(job)
+            self._ready.notify()
+        return job
+
+    def queue_get(self) -> Job:
+        with self._ready:
+            self._ready.wait_for(lambda: self._queue)
+            return self._queue.popleft()
+
+    def finished(self, job: Job) -> None:
+        for callback in self._on_finished:
+            callback(job)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether every worker has started (imported torch) within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in self.workers)
+
+    def pids(self) -> list[int]:
+        return [worker.pid for worker in self.workers if worker.ready.is_set()]
+
+
+class RunService:
+    """Runs by configuration: cached when finished, shared while running, else started in the pool."""
+
+    def __init__(self, pool: WorkerPool, entries: int = CACHE_ENTRIES) -> None:
+        self.pool = pool
+        self.entries = entries
+        self._cache: collections.OrderedDict[LoopConfig, RunResult] = collections.OrderedDict()
+        self._running: dict[LoopConfig, Job] = {}
+        self._lock = threading.Lock()
+        pool._on_finished.append(self._keep)
+
+    def cached(self, config: LoopConfig) -> RunResult | None:
+        with self._lock:
+            result = self._cache.get(config)
+            if result is not None:
+                self._cache.move_to_end(config)
+            return result
+
+    def job(self, config: LoopConfig, data: Dataset) -> Job:
+        """The job for ``config``: finished if cached, the running one if under way, else a new one."""
+        with self._lock:
+            if config in self._cache:
+                self._cache.move_to_end(config)
+                return Job.finished(self._cache[config], data)
+            job = self._running.get(config)
+            if job is None or job.stopped:
+                job = self._running[config] = Job(config, data)
+                self.pool.submit(job)
+            job.waiters += 1
+            return job
+
+    def prepare(self, config: LoopConfig, data: Dataset) -> None:
+        """Run ``config`` in the background, after every job a learner waits for, and cache it."""
+        with self._lock:
+            if config in self._cache or config in self._running:
+                return
+            job = self._running[config] = Job(config, data)
+            job.kept = True
+            self.pool.submit(job, first=False)
+
+    def _keep(self, job: Job) -> None:
+        """A finished run is cached; a stopped or failed one is not (it did not run to its end)."""
+        with self._lock:
+            if self._running.get(job.config) is job:
+                del self._running[job.config]
+            if job.result is None or job.result.outcome.status is Status.STOPPED:
+                return
+            self._cache[job.config] = job.result
+            while len(self._cache) > self.entries:
+                self._cache.popitem(last=False)

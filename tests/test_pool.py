@@ -1,0 +1,95 @@
+"""The run pool: worker processes give exactly what the engine gives in-process, live frames,
+Stop, one run for identical requests, and a new worker when one dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pandas as pd
+import pytest
+
+from core import engine, pool
+from core.data import BUILTIN_DATASETS, load_builtin
+from core.drafts import LESSON_DRAFTS, SOLUTION, VARIANTS
+from core.results import Status
+
+WAIT_S = 300  # workers import torch on a shared 2-core machine
+
+
+@pytest.fixture(scope="module")
+def service():
+    runs = pool.RunService(pool.WorkerPool(2))
+    assert runs.pool.wait_ready(WAIT_S)
+    return runs
+
+
+def finished(runs: pool.RunService, config, data):
+    job = runs.job(config, data)
+    assert job.wait(WAIT_S), f"{config} did not finish"
+    job.release()
+    return job
+
+
+def assert_same_run(ours, theirs) -> None:
+    pd.testing.assert_frame_equal(ours.trajectory, theirs.trajectory, check_exact=True)
+    assert ours.outcome == theirs.outcome
+    assert ours.facts == theirs.facts
+    assert ours.graphs == theirs.graphs
+    assert ours.config == theirs.config
+
+
+CONFIGS = [
+    pytest.param(draft.config.with_changes(dataset=key), id=f"{name}-{key}")
+    for key in BUILTIN_DATASETS
+    for name, draft in LESSON_DRAFTS.items()
+] + [pytest.param(config.with_changes(iterations=50), id=f"{name}-50") for name, (_, config) in VARIANTS.items()]
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_a_worker_returns_the_engines_result_bit_for_bit(service, run, config):
+    """Draft 3 is chaotic: a last-bit difference would show. The solution is pinned exactly."""
+    job = finished(service, config, load_builtin(config.dataset))
+    assert job.failure is None
+    assert_same_run(job.result, engine.run(config) if config.iterations <= 50 else run(config))
+
+
+def test_identical_requests_share_one_run_and_a_finished_one_is_cached(service):
+    config = SOLUTION.with_changes(iterations=3_000, lr=0.011)
+    data = load_builtin(config.dataset)
+    first, second = service.job(config, data), service.job(config, data)
+    assert first is second
+    assert first.wait(WAIT_S)
+    first.release()
+    second.release()
+    assert service.cached(config) is first.result
+    assert service.job(config, data).result is first.result
+
+
+def test_frames_arrive_while_a_long_run_goes_and_stop_ends_it_in_the_worker(service):
+    config = SOLUTION.with_changes(iterations=100_000, lr=0.013)
+    job = service.job(config, load_builtin(config.dataset))
+    while not job.iterations_done():
+        assert not job.wait(0.1)
+    partial = job.snapshot()
+    assert partial.outcome.status is Status.RUNNING and len(partial.trajectory) > 0
+    assert partial.trajectory["iteration"].tolist() == list(range(len(partial.trajectory)))
+    job.release()  # the only session drawing it leaves: it stops
+    assert job.wait(WAIT_S)
+    assert job.result.outcome.status is Status.STOPPED
+    assert 0 < job.result.outcome.iterations_run < config.iterations
+    assert service.cached(config) is None  # a stopped run is never cached
+
+
+def test_a_worker_that_dies_is_reported_and_replaced(service):
+    config = SOLUTION.with_changes(iterations=100_000, lr=0.017)
+    job = service.job(config, load_builtin(config.dataset))
+    while not job.iterations_done():
+        assert not job.wait(0.1)
+    for worker in service.pool.workers:  # whichever of them runs it
+        os.kill(worker.pid, signal.SIGKILL)
+    assert job.wait(WAIT_S)
+    job.release()
+    assert job.failure and "ended unexpectedly" in job.failure
+    again = finished(service, SOLUTION.with_changes(iterations=20), load_builtin("solution"))
+    assert again.failure is None and again.result.outcome.status is Status.FINISHED
