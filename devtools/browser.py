@@ -84,10 +84,14 @@ def free_port() -> int:
 
 
 class AppServer:
-    """``streamlit run streamlit_app.py`` in its own process group, on 127.0.0.1 and a free port."""
+    """``streamlit run streamlit_app.py`` in its own process group, on 127.0.0.1 and a free port.
 
-    def __init__(self, root: Path = ROOT, port: int | None = None) -> None:
+    ``script`` runs another entry point under ``root`` instead (a benchmark's own small app, say).
+    """
+
+    def __init__(self, root: Path = ROOT, port: int | None = None, script: str = "streamlit_app.py") -> None:
         self.root = root
+        self.script = script  # the app's entry point, relative to root
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -104,7 +108,7 @@ class AppServer:
             "-m",
             "streamlit",
             "run",
-            "streamlit_app.py",
+            self.script,
             "--server.headless=true",
             "--server.address=127.0.0.1",
             f"--server.port={self.port}",
@@ -439,9 +443,9 @@ CHART_FINGERPRINTS_JS = r"""
 FRAME_JS = "() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))"
 
 
-def new_context(browser, **options):
-    """A browser context (one user, one session) whose pages are instrumented."""
-    context = browser.new_context(viewport=VIEWPORT, **options)
+def new_context(browser, viewport: dict[str, int] | None = None, **options):
+    """A browser context (one user, one session) whose pages are instrumented; VIEWPORT unless ``viewport``."""
+    context = browser.new_context(viewport=viewport or VIEWPORT, **options)
     context.add_init_script(instrument_js())
     return context
 
@@ -590,6 +594,13 @@ class AppPage:
     def fingerprints(self) -> list[str | None]:
         return self.page.evaluate(CHART_FINGERPRINTS_JS)
 
+    def viewport_screenshot(self, name: str) -> Path:
+        """A screenshot of what the viewport shows, as the user sees it: no resizing, no scrolling."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
     def screenshot(self, name: str) -> Path:
         """A screenshot of the whole page, the viewport grown for the moment to the page's scroll height."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -605,3 +616,49 @@ class AppPage:
             if height > size["height"]:
                 self.page.set_viewport_size(size)
         return path
+
+
+# Every binary websocket frame the page sends and receives, base64-encoded and in order, for
+# devtools/headless.py to decode (installed with add_init_script, after INSTRUMENT_JS or alone).
+WIRE_JS = r"""
+(() => {
+  if (window.__gddWire) return;
+  const wire = (window.__gddWire = {sent: [], received: []});
+  const encode = (data) => {
+    const bytes = data instanceof ArrayBuffer
+      ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(text);
+  };
+  const Native = window.WebSocket;
+  const send = Native.prototype.send;
+  Native.prototype.send = function (data) {
+    if (typeof data !== 'string') wire.sent.push(encode(data));
+    return send.call(this, data);
+  };
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (event.data instanceof ArrayBuffer) wire.received.push(encode(event.data));
+      });
+    }
+  };
+})();
+"""
+
+
+TAKE_FRAMES_JS = "() => { const w = window.__gddWire, out = {...w}; w.sent = []; w.received = []; return out; }"
+
+
+def take_frames(page) -> tuple[list[bytes], list[bytes]]:
+    """The websocket frames a page with WIRE_JS sent and received since the last call: (sent, received)."""
+    import base64
+
+    wire = page.evaluate(
+        "() => { const w = window.__gddWire; const out = {...w}; w.sent = []; w.received = []; return out; }"
+    )
+    return [base64.b64decode(item) for item in wire["sent"]], [base64.b64decode(item) for item in wire["received"]]
