@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data import Dataset, least_squares
-from core.engine import RunResult
+from core.results import RunResult
 
 Range = tuple[float, float]
 
@@ -24,6 +24,7 @@ MARGIN = 0.1  # of the window's width on each side, so no path runs along the ed
 # A window around a single point needs some width: at least this much, or this share of the point's size.
 MIN_HALF_WIDTH = 0.5
 MIN_RELATIVE_HALF_WIDTH = 0.1
+WIDEST = 1e300  # a window's ends at most this far out: padded, it stays far from float64's limit
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,8 +120,16 @@ def extent(dataset: Dataset, runs: Iterable[RunResult], margin: float = MARGIN) 
 
 
 def _padded(values: Sequence[float], margin: float) -> Range:
-    """The range of ``values`` widened by ``margin`` of its width each way, never narrower than a minimum."""
-    low, high = float(np.min(values)), float(np.max(values))
+    """The range of ``values`` widened by ``margin`` of its width each way, never narrower than a minimum.
+
+    Values that are not finite are left out, and the window stays within ``WIDEST`` either way:
+    data near the float64 limit would otherwise make a window (or its grid's steps) infinite.
+    """
+    finite = np.asarray(values, dtype=np.float64)
+    finite = np.clip(finite[np.isfinite(finite)], -WIDEST, WIDEST)
+    if finite.size == 0:
+        return -MIN_HALF_WIDTH, MIN_HALF_WIDTH
+    low, high = float(finite.min()), float(finite.max())
     pad = margin * (high - low)
     centre = (low + high) / 2
     # A single point (a one-step run that started at the minimum) still gets a window around it.

@@ -1,16 +1,24 @@
-"""Your data: upload or paste a CSV file, pick the x and y columns, and fit your own line."""
+"""Your data: upload or paste a CSV file, pick the x and y columns, and fit your own line.
+
+Everything the file brings (its name, its column names, its cells) is the user's text: shown as
+text (``plain``), on one line and short (``single_line``) wherever it names something.
+"""
 
 import pandas as pd
 import streamlit as st
 
-from core.upload import MAX_BYTES, CsvTable, DataError, dataset_from_table, parse_csv
-from ui import layout
+from core import charts
+from core.data import Dataset, least_squares
+from core.text import single_line
+from core.upload import MAX_BYTES, MAX_NAME, CsvTable, DataError, dataset_from_table, parse_csv
+from ui import chart_view, layout
 from ui.text import plain
 
 UPLOAD, PASTE = "upload", "paste"  # widget keys
 PENDING = "data_pending"  # session: (raw bytes, source name) of the file being looked at
 ERROR = "data_error"  # session: the last refusal, shown until the user acts again
 X_COLUMN, Y_COLUMN, X_LABEL, Y_LABEL = "x_column", "y_column", "x_label", "y_label"
+LABEL_CHARACTERS = 40  # an axis name typed here
 
 
 # A resource, not data: the parsed table is immutable (read-only arrays) and safe to share.
@@ -40,7 +48,7 @@ def take(raw: bytes, source: str) -> None:
 def on_upload() -> None:
     upload = st.session_state.get(UPLOAD)
     if upload is not None:
-        take(upload.getvalue(), f"the file '{upload.name}'")
+        take(upload.getvalue(), f"the file '{single_line(upload.name, MAX_NAME)}'")
 
 
 def on_paste() -> None:
@@ -57,8 +65,8 @@ def activate(table: CsvTable, source: str) -> None:
             state[X_COLUMN],
             state[Y_COLUMN],
             title=f"Your data ({source.removeprefix('the ')})",
-            x_label=state[X_LABEL].strip() or state[X_COLUMN],
-            y_label=state[Y_LABEL].strip() or state[Y_COLUMN],
+            x_label=single_line(state[X_LABEL], LABEL_CHARACTERS) or state[X_COLUMN],
+            y_label=single_line(state[Y_LABEL], LABEL_CHARACTERS) or state[Y_COLUMN],
         )
     except DataError as error:
         state[ERROR] = str(error)
@@ -66,10 +74,23 @@ def activate(table: CsvTable, source: str) -> None:
     state[ERROR] = None
     state[layout.USER_DATASET] = dataset
     state[layout.DATASET] = dataset.key
+    layout.data_chosen()
 
 
 def use_builtin(key: str) -> None:
     st.session_state[layout.DATASET] = key
+    layout.data_chosen()
+
+
+def fitted_line(data: Dataset) -> None:
+    """The user's points with their least-squares line, and the way on to fit it by gradient descent."""
+    chart_view.show(charts.fit_chart, data, [], best=True)
+    best = least_squares(data)
+    st.caption(
+        f"The least-squares line: m = {best.m:.4g}, b = {best.b:.4g} (RMSE {best.rmse:.4g}). "
+        "It is where gradient descent should end up."
+    )
+    st.page_link("pages/2_Lab.py", label="Fit it by gradient descent in the Lab", icon=":material/science:")
 
 
 data = layout.page(
@@ -79,6 +100,7 @@ data = layout.page(
     "Fit a line to your own numbers. Upload a CSV file or paste CSV text with a header row naming the "
     f"columns (commas, semicolons or tabs; at most {MAX_BYTES // 2**20} MB), pick the x and y columns, and "
     "every page then uses your data. The lesson's datasets stay one click away.",
+    upload_here=True,
 )
 
 st.markdown(
@@ -105,6 +127,8 @@ if pending is None:
 raw, source = pending
 table = parsed(raw)
 st.subheader(plain(f"{upper_first(source)}: {table.rows:,} rows"))
+for note in table.notes:
+    st.info(plain(note))
 preview = pd.DataFrame({name: table.values[name][:8] for name in table.numeric})
 st.dataframe(preview, hide_index=True)
 st.caption(f"Number columns: {len(table.numeric)} of {len(table.columns)}; the first 8 rows are shown.")
@@ -112,6 +136,8 @@ st.caption(f"Number columns: {len(table.numeric)} of {len(table.columns)}; the f
 choose = st.columns(4)
 choose[0].selectbox("x column", table.numeric, index=0, key=X_COLUMN)
 choose[1].selectbox("y column", table.numeric, index=1, key=Y_COLUMN)
-choose[2].text_input("x axis name", key=X_LABEL, placeholder=st.session_state[X_COLUMN], max_chars=40)
-choose[3].text_input("y axis name", key=Y_LABEL, placeholder=st.session_state[Y_COLUMN], max_chars=40)
+choose[2].text_input("x axis name", key=X_LABEL, placeholder=st.session_state[X_COLUMN], max_chars=LABEL_CHARACTERS)
+choose[3].text_input("y axis name", key=Y_LABEL, placeholder=st.session_state[Y_COLUMN], max_chars=LABEL_CHARACTERS)
 st.button("Use this data", type="primary", on_click=activate, args=(table, source))
+if data.key.startswith("csv:"):
+    fitted_line(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+import sys
 import zipfile
 
 import pytest
@@ -57,3 +58,71 @@ def test_file_stems_are_safe_names():
     )
     assert export.file_stem({"title": "../../etc/passwd"}, 0) == "1-etc-passwd"
     assert export.file_stem({}, 1) == "2-chart"
+
+
+# --- the budget (issue "Hostile input, round two") ---------------------------------------------
+
+
+def test_too_many_or_too_large_charts_are_refused_before_drawing(specs):
+    with pytest.raises(export.ExportError, match="at most 12 can be saved"):
+        export.check(specs * 7)
+    bulky = {**specs[0], "datasets": {"big": [{"x": 1.0}] * 400_000}}
+    with pytest.raises(export.ExportError, match=r"Chart 1 holds too much to draw as a file \(\d+\.\d MB"):
+        export.charts_zip([bulky])
+
+
+def test_a_picture_too_large_is_refused(specs):
+    tall = {**specs[1], "height": 20_000}
+    with pytest.raises(export.ExportError, match="more than 8 million pixels"):
+        export.charts_zip([tall])
+
+
+def test_the_time_budget_and_one_drawing_at_a_time(specs):
+    with pytest.raises(export.ExportError, match="took longer than the server allows"):
+        export.charts_zip(specs, seconds=0)
+    with export._ONE_AT_A_TIME, pytest.raises(export.ExportError, match="busy drawing other charts"):
+        export.charts_zip(specs, seconds=0.1)
+
+
+def test_a_chart_that_cannot_be_drawn_says_so_without_vegas_stack():
+    # A line break in a title, which core.charts never writes: Vega-Lite makes it a broken expression.
+    title = "Hours\nstudied"
+    broken = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "title": title}}}
+    with pytest.raises(export.ExportError) as caught:
+        export.charts_zip([broken])
+    assert str(caught.value) == "Chart 1 could not be drawn as a file."
+
+
+def test_no_url_is_fetched():
+    spec = {"data": {"url": "http://127.0.0.1:9/data.csv"}, "mark": "point"}
+    with pytest.raises(export.ExportError):
+        export.charts_zip([spec])
+
+
+def test_file_stems_stay_short():
+    assert len(export.file_stem({"title": "word " * 5_000}, 0)) <= export.MAX_STEM + 2
+
+
+def test_a_refusal_is_logged_as_one_line_and_said_beside_the_button():
+    import logging
+
+    from ui import saving
+
+    attempt = saving.Attempt()
+
+    def refused() -> bytes:
+        raise export.ExportError("Too large.")
+
+    with pytest.raises(export.ExportError):
+        attempt.draw(refused)
+    assert attempt.error_since(float("-inf"), 1) == "Too large."
+    assert attempt.error_since(float("inf"), 0) is None  # no drawing since then: nothing to say
+    try:
+        try:
+            attempt.draw(refused)
+        except export.ExportError as error:
+            raise RuntimeError("Callable execution failed") from error
+    except RuntimeError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "Error executing %s", ("f",), sys.exc_info())
+    assert saving.QuietRefusals().filter(record)
+    assert record.getMessage() == "Charts not saved: Too large." and record.exc_info is None

@@ -21,7 +21,18 @@ from hypothesis import strategies as st
 from core import engine
 from core.data import Dataset
 from core.drafts import LoopConfig
-from core.upload import MAX_BYTES, MAX_ROWS, CsvTable, DataError, dataset_from_table, load_csv, parse_csv
+from core.upload import (
+    MAX_BYTES,
+    MAX_COLUMNS,
+    MAX_MAGNITUDE,
+    MAX_NAME,
+    MAX_ROWS,
+    CsvTable,
+    DataError,
+    dataset_from_table,
+    load_csv,
+    parse_csv,
+)
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "data" / "sample_upload.csv"
@@ -400,7 +411,7 @@ def test_any_csv_text_loads_or_is_refused(raw):
 
 
 NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ \u00e9", min_size=1, max_size=6).filter(str.strip)
-FINITE = st.floats(allow_nan=False, allow_infinity=False)
+FINITE = st.floats(min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE)
 
 
 @settings(max_examples=100, deadline=None)
@@ -415,11 +426,13 @@ def test_well_formed_tables_load_their_exact_values(names, data, delimiter):
     writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(names)
     writer.writerows([repr(value) for value in row] for row in rows)
-    dataset = load_or_refuse(buffer.getvalue().encode())
     x = np.array([row[0] for row in rows])
-    if dataset is None:  # the only refusal a well-formed table may get
-        assert x.min() == x.max()
+    try:
+        dataset = load_csv(buffer.getvalue().encode())
+    except DataError as error:  # the only refusals a well-formed table may get: x constant, or a line too steep
+        assert ("slope cannot be fitted" in str(error)) == (x.min() == x.max()) or "too close together" in str(error)
         return
+    assert_valid(dataset)
     np.testing.assert_array_equal(dataset.x, x)
     np.testing.assert_array_equal(dataset.y, [row[1] for row in rows])
     assert (dataset.x_label, dataset.y_label) == (names[0].strip(), names[1].strip())
@@ -430,3 +443,117 @@ def test_csv_table_is_what_parse_returns():
     assert isinstance(table, CsvTable)
     assert (table.columns, table.numeric, table.rows) == (("h", "s", "note"), ("h", "s"), 2)
     assert set(table.values) == {"h", "s"}
+
+
+# --- hostile shapes and names (issue "Hostile input, round two") -------------------------------
+
+
+def test_the_widest_header_allowed_is_read_and_a_wider_one_refused_at_once():
+    header = ",".join(f"c{j}" for j in range(MAX_COLUMNS))
+    table = parse_csv(f"{header}\n{','.join(['1'] * MAX_COLUMNS)}\n{','.join(['2'] * MAX_COLUMNS)}\n".encode())
+    assert len(table.numeric) == MAX_COLUMNS
+    wider = ",".join(f"c{j}" for j in range(40_000))  # 40,000 names took minutes once: a quadratic check
+    message = refusal(f"{wider}\n1,2\n3,4\n")
+    assert message.startswith("The header row names 40,000 columns; at most 1,000 can be read.")
+
+
+def test_duplicate_names_among_many_are_found():
+    names = [f"c{j}" for j in range(MAX_COLUMNS)]
+    names[-1] = "c7"
+    assert "'c7' is used twice in the header row (columns 8 and 1,000)" in refusal(",".join(names) + "\n1\n2\n")
+
+
+def test_a_wrapped_header_cell_keeps_its_words_on_one_line():
+    table = parse_csv(b'"Hours\nstudied","exam\r\n score\t(%)",x\\y\n1,50,1\n2,55,2\n')
+    assert table.columns == ("Hours studied", "exam score (%)", "x\\y")
+    assert table.notes == ()
+
+
+def test_invisible_and_control_characters_leave_names():
+    table = parse_csv("a\u202eb\u200bc,d\x07e\n1,2\n3,4\n".encode())
+    assert table.columns == ("abc", "d e")
+
+
+def test_a_long_name_is_shortened_with_a_note():
+    long_name = "x" * 10_240
+    table = parse_csv(f"{long_name},{long_name}y,short\n1,2,3\n4,5,6\n".encode())
+    first, second, short = table.columns
+    assert len(first) == len(second) == MAX_NAME and short == "short"
+    assert first.endswith("…") and first != second and second.endswith("(column 2)")
+    assert len(table.notes) == 1 and "column 1 (10,240 characters) is now 'xxx" in table.notes[0]
+    assert load_csv(f"{long_name},b\n1,2\n3,4\n".encode()).x_label == first
+
+
+def test_extreme_values_are_refused_at_upload_with_the_line():
+    message = refusal("x,y\n0,1.7e308\n1,-1.7e308\n")
+    assert message.startswith("Column 'y' holds 1.7e+308 on line 2: numbers to fit must be at most 1e+100 in size")
+    assert "Rescale the column" in message
+
+
+def test_a_line_too_steep_for_float64_is_refused():
+    message = refusal("x,y\n0,0\n1e-300,1e50\n")
+    assert "too close together for the spread of y" in message
+
+
+def test_reading_has_a_time_budget():
+    with pytest.raises(DataError, match=r"Reading the file took more than 0 s, the limit, so it was stopped"):
+        parse_csv(b"h,s\n" + b"1,2\n" * 5_000, seconds=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=300), min_size=2, max_size=5))
+def test_any_header_names_come_out_on_one_line_short_and_distinct(names):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([names, ["1"] * len(names), ["2"] * len(names)])
+    try:
+        table = parse_csv(buffer.getvalue().encode("utf-8", "surrogatepass"))
+    except DataError:
+        return
+    assert len(set(table.columns)) == len(table.columns)
+    for name in table.columns:
+        assert len(name) <= MAX_NAME and name == name.strip()
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]", name)
+
+
+# --- the Data page -----------------------------------------------------------------------------
+
+
+def data_page_with(name: str, content: bytes):
+    """The Data page after uploading ``content`` as ``name`` and pressing "Use this data"."""
+    from tests.test_pages import open_page, upload, use_this_data
+
+    return use_this_data(upload(open_page("pages/4_Data.py"), name, content))
+
+
+def test_after_use_this_data_the_page_shows_the_least_squares_line_and_a_way_into_the_lab():
+    at = data_page_with("sample.csv", SAMPLE.read_bytes())
+    assert not at.exception and not at.error
+    spec = at.get("vega_lite_chart")[-1].proto.spec
+    assert "least-squares line" in spec and '"title": "hours_studied"' in spec
+    assert "The least-squares line: m = " in " ".join(caption.value for caption in at.caption)
+    assert [link.proto.page for link in at.get("page_link") if "Lab" in link.proto.label][-1] == "Lab"
+
+
+HOSTILE_NAME = "[click](javascript:alert(1)) **bold** $\\frac{1}{2}$ :red[RED].csv"
+HOSTILE_HEADER = b'"Hours\nstudied","score\n\n    indented",x\\y\n1,50,1\n2,55,2\n4,61,3\n'
+
+
+def test_a_wrapped_header_and_a_hostile_file_name_are_shown_as_text_on_every_page():
+    at = data_page_with(HOSTILE_NAME, HOSTILE_HEADER)
+    assert not at.exception and not at.error
+    shown = " ".join(str(element.value) for element in [*at.markdown, *at.subheader, *at.caption])
+    assert "](javascript" not in shown and "**bold**" not in shown and ":red[" not in shown
+    assert "\n\n    " not in shown  # no code block: the name is on one line
+    assert '"title": "Hours studied"' in at.get("vega_lite_chart")[-1].proto.spec
+    at.query_params["dataset"] = "your data"
+    at.switch_page("streamlit_app.py").run().run()
+    assert not at.exception
+    home = " ".join(str(element.value) for element in at.markdown)
+    assert "\\[click\\]\\(javascript\\:alert\\(1\\)\\) \\*\\*bold\\*\\*" in home and "](javascript" not in home
+
+
+def test_a_ten_kilobyte_column_name_is_shortened_with_a_note_and_charts_stay_short():
+    at = data_page_with("long.csv", ("n" * 10_240 + ",y\n1,2\n2,3\n3,5\n").encode())
+    assert "shortened" in " ".join(info.value for info in at.info)
+    spec = at.get("vega_lite_chart")[-1].proto.spec
+    assert "n" * 61 not in spec and "n" * 50 in spec

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.data import BUILTIN_DATASETS, DEFAULT_DATASET, Dataset, load_builtin
+from ui import url
 from ui.text import plain
 
 DATASET = "dataset"  # widget key and URL parameter
@@ -21,22 +22,35 @@ PAGES = [
 ]
 
 
-def page(title: str, icon: str, heading: str, introduction: str) -> Dataset:
+def page(title: str, icon: str, heading: str, introduction: str, *, upload_here: bool = False) -> Dataset:
     """A page's start: set-up, the shared sidebar, its heading and introduction; returns the dataset.
 
-    Presenter mode leaves the introduction out: the class hears it from the instructor.
+    Presenter mode leaves the introduction out: the class hears it from the instructor. When the
+    data the page should show is not loaded (see ``sidebar``), the page says so and stops there,
+    unless it is the page to upload it again (``upload_here``).
     """
     setup(title, icon)
+    st.html(PAGE_CSS)  # our own constant style sheet; Streamlit puts a style-only block outside the layout
+    reconnect_quietly()
     dataset = sidebar()
     st.title(heading)
     if not presenting():
         st.markdown(introduction)
+    for message in url.refusals():
+        st.warning(plain(message))
+    if st.session_state.get(DATA_GONE):
+        data_gone_notice(st.session_state[DATA_GONE], stop=not upload_here)
     return dataset
 
 
 def setup(title: str, icon: str) -> None:
-    """Page title, icon and a wide layout for charts side by side."""
-    st.set_page_config(page_title=f"{title} · Gradient Descent Drafts", page_icon=icon, layout="wide")
+    """Page title, icon and a wide layout for charts side by side; then the URL checked, before any widget reads it."""
+    # A projector wants all its width for the lesson: presenter mode opens with the sidebar folded.
+    sidebar = "collapsed" if st.query_params.get(PRESENT) == "true" or presenting() else "auto"
+    st.set_page_config(
+        page_title=f"{title} · Gradient Descent Drafts", page_icon=icon, layout="wide", initial_sidebar_state=sidebar
+    )
+    url.sanitise()
 
 
 # Short names: a bound widget writes the name it shows into the URL (?dataset=problem+data).
@@ -59,10 +73,13 @@ def sidebar() -> Dataset:
         st.sidebar.page_link(path, label=label, icon=icon)
     st.sidebar.divider()
     options = dataset_options()
-    if st.session_state.get(DATASET) not in (None, *options):
-        # A link naming data this session does not hold (an upload is never in a URL).
+    # Read before the list is made: Streamlit drops a name it does not offer from the URL unseen.
+    named = st.query_params.get(DATASET, "")
+    if named not in ("", *options.values()) or st.session_state.get(DATASET) not in (None, *options):
+        # A link naming data this session does not hold (an upload stays in the session that made
+        # it; a restart ends every session), or this session's choice gone: never swap in other data.
+        st.session_state[DATA_GONE] = named or USER_NAME
         st.session_state[DATASET] = DEFAULT_DATASET
-        st.sidebar.info("That link named data that is not loaded here; showing the lesson's data instead.")
     key = st.sidebar.selectbox(
         "Dataset",
         options=list(options),
@@ -70,6 +87,7 @@ def sidebar() -> Dataset:
         key=DATASET,
         bind="query-params",
         persist_state="session",
+        on_change=data_chosen,
     )
     dataset = current_dataset(key)
     st.sidebar.caption(f"{plain(dataset.title)}: {len(dataset):,} points.")
@@ -85,10 +103,46 @@ def sidebar() -> Dataset:
     return dataset
 
 
+DATA_GONE = "data_gone"  # session: the name of data a page should show and cannot, until the user chooses
+
+
+def data_chosen() -> None:
+    """The user chose data (in the sidebar, on the notice, or by uploading): the notice has done its work."""
+    st.session_state.pop(DATA_GONE, None)
+
+
+def data_gone_notice(named: str, *, stop: bool) -> None:
+    """Say that the data a link or this session named is not loaded, offer the upload, and show nothing else."""
+    whose = (
+        "data uploaded in another session or before the server restarted (an upload stays with the session "
+        "that made it)"
+        if named == USER_NAME
+        else "data this app does not have"
+    )
+    with st.container(border=True):
+        st.warning(
+            f"**The data to show here is not loaded.** This page was asked for “{plain(named[:40])}”: "
+            f"{whose}. Nothing is shown in its place, so no result on other data passes for a result on yours."
+        )
+        choices = st.container(horizontal=True, vertical_alignment="center")
+        choices.page_link("pages/4_Data.py", label="Upload your data again", icon=":material/upload_file:")
+        choices.button("Continue with the lesson's data", key="data_gone_builtin", on_click=data_chosen)
+    if stop:
+        st.stop()
+
+
 def presenting() -> bool:
     """Whether presenter mode is on."""
     return bool(st.session_state.get(PRESENT, False))
 
+
+# Less empty space above the heading, so a page's controls and their effect fit one laptop screen;
+# the step-through's five values in one compact row.
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2rem; }
+[data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0.5rem; }
+.st-key-step_values [data-testid="stMetricValue"] { font-size: 1.15rem; }
+</style>"""
 
 # Larger type for a projector; charts are made taller by chart_view.
 PRESENTER_CSS = """<style>
@@ -97,6 +151,8 @@ PRESENTER_CSS = """<style>
 [data-testid="stMain"] h1 { font-size: 3rem; }
 [data-testid="stMain"] [data-testid="stMetricValue"],
 [data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 2.6rem; }
+[data-testid="stMain"] .st-key-step_values [data-testid="stMetricValue"],
+[data-testid="stMain"] .st-key-step_values [data-testid="stMetricValue"] p { font-size: 1.9rem; }
 </style>"""
 
 
@@ -106,3 +162,35 @@ def current_dataset(key: str | None) -> Dataset:
     if user is not None and key == user.key:
         return user
     return load_builtin(key if key in BUILTIN_DATASETS else DEFAULT_DATASET)
+
+
+# --- after a server restart (deploy/README.md) ----------------------------------------------------
+# Streamlit's frontend reconnects by itself but reruns the page only if it has a timed fragment;
+# otherwise it keeps showing the last run, made by a server that may be gone. While it
+# reconnects, a small notice stands in for Streamlit's "server is not responding" modal (hidden
+# only while the page is reconnecting; an error that ends the connection for good still shows).
+RECONNECT_CSS = """<style>
+[data-testid="stApp"]:is([data-test-connection-state="PINGING_SERVER"],
+  [data-test-connection-state="CONNECTING"])::after {
+  content: "Reconnecting to the server. The page will come back by itself.";
+  position: fixed; top: 0.6rem; left: 50%; transform: translateX(-50%); z-index: 1000200;
+  padding: 0.35rem 0.9rem; border-radius: 0.5rem; font-size: 0.95rem;
+  background: #f0f2f6; color: #31333f; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.15);
+}
+body:has([data-testid="stApp"]:is([data-test-connection-state="PINGING_SERVER"],
+  [data-test-connection-state="CONNECTING"])) > [data-testid="stDialog"] { display: none; }
+/* Once reconnected, Streamlit closes its modal a frame after showing the page connected: not even a flash. */
+@keyframes gdd-appear-late { from, to { visibility: hidden; } }
+body > [data-testid="stDialog"] { animation: gdd-appear-late 0.4s; }
+</style>"""
+
+
+def reconnect_quietly() -> None:
+    """Rerun the page after a reconnect, so it shows what this server makes of its URL; a calm notice meanwhile."""
+    st.html(RECONNECT_CSS)  # style only: Streamlit puts it outside the page's layout
+    _rerun_after_reconnect()
+
+
+@st.fragment(run_every="1h")
+def _rerun_after_reconnect() -> None:
+    """Draws nothing. A page with a timed fragment is one the frontend reruns in full when it reconnects."""
