@@ -88,12 +88,12 @@ def check_range(name: str, value: float, bounds: tuple[float, float], integer: b
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(f"The {name} must be a number, not {value!r}.")
-    if integer and value != int(value):
-        raise ConfigError(f"The {name} must be a whole number, not {value!r}.")
     if not math.isfinite(value) or not low <= value <= high:
         raise ConfigError(
             f"The {name} must be between {readable(low)} and {readable(high)}; {readable(value)} is outside that range."
         )
+    if integer and value != int(value):  # after the finiteness check: int(inf) would raise
+        raise ConfigError(f"The {name} must be a whole number, not {value!r}.")
 
 
 def readable(value: float) -> str:

@@ -70,10 +70,11 @@ def serve(connection: Connection) -> None:
         try:
             data = load_builtin(config.dataset) if data is None else data
             result = engine.run(config, data, on_step=frames.on_step, rows=frames.rows)
+            connection.send(("done", result))
+        except ConnectionError:  # the server is gone (it closed the socket mid-run): nothing left to do
+            return
         except Exception:  # a bug of ours, not a lesson outcome: the page reports it
             connection.send(("failed", traceback.format_exc()))
-        else:
-            connection.send(("done", result))
 
 
 if __name__ == "__main__":
