@@ -1,19 +1,28 @@
-"""How fast the Lab redraws after a click, in a real Chromium against a fresh server.
+"""How fast the Lab redraws and paints in a real Chromium, each figure beside the floor it is held to.
 
-Starts its own server (with the browser tests' helper, devtools/browser.py), opens the Lab
-and measures, with medians over the repetitions:
+Starts its own servers (with the browser tests' helper, devtools/browser.py) and prints medians
+over repetitions that alternate with their floors, so drift in a shared machine's speed hits both.
+The clicks are timed once the Lab's server has finished its background work (the lesson's presets,
+computed at its first visit), so that work does not weigh on them:
 
-(i)   seen before: from a click on the "Gradients zeroed" toggle to the charts redrawn, flipping
-      between two 10,000-iteration configurations that have both run once already (after one
-      warm-up flip each way), so the run comes from the cache;
-(ii)  new: from a click on the same toggle to the charts redrawn, for a 10,000-iteration
-      configuration never run before: each repetition first types a new initial m (that run is
-      not timed), then clicks the toggle, and only the click is timed;
-(iii) bytes: the websocket frames the page receives during the page load and between each timed
-      click and its redraw, as payload bytes (after the websocket's own decompression). Each frame
-      is one ForwardMsg protobuf; chart messages are the deltas carrying a vega-lite chart element
-      in full, and "by reference" counts ref_hash frames: messages the browser already holds in its
-      message cache, which the server names instead of resending.
+(a) the floor: a trivial Streamlit app, written to a temporary folder at run time (one toggle, one
+    small chart whose data follow it, the project's own .streamlit/config.toml), served by its own
+    server; its toggle -> chart redrawn is timed exactly as the Lab's;
+(b) seen before: a click on the Lab's "Gradients zeroed" toggle -> charts redrawn, flipping between
+    two 10,000-iteration configurations that have both run already, so the run is a cached redraw;
+    each click alternates with one on the floor's toggle. Target: at most 1.25 x the floor;
+(c) new configuration: each repetition types an initial m never used before and presses Enter (a
+    10,000-iteration run not in the cache), and times the Enter -> first live frame (the first chart
+    drawn by the new run while it runs: not stale) and -> final (the run's charts done). Each
+    alternates with (e) timed in this process. Targets: first live frame within 0.5 s; final within
+    the bare loop + 0.3 s;
+(d) fresh-server first paint: a freshly started server per visit and a new browser context (nothing
+    cached: a first visit); from the request of a page (the navigation's start, in the page's clock)
+    to its title (the main area's h1) painted, for Home, Lab and Compare, and for the floor app; with
+    when the server's first script run began (its new_session message). Target: within 1 s;
+(e) the bare loop: 10,000 iterations of the lesson's loop (bench/engine_overhead.py's
+    bare_lesson_loop) on copies of the worked solution data, in this process, on one thread as the
+    app's worker processes run it.
 
 "Charts redrawn" is measured in the page's own clock (performance.now()) by a script installed in
 the page before the app's own, so Python's polling adds nothing to the figures. It is the latest
@@ -22,21 +31,22 @@ frontend showing it is idle (no run, no element still loading its code); every c
 drawn again after the click -- given a new canvas or svg by vega-embed, or repainted in place
 (Streamlit swaps the data of a chart whose spec did not change; vega's repaint starts with
 clearRect on its canvas, or changes the svg's elements). The clock starts at the click's
-pointerdown. A click that leaves some charts unchanged counts as redrawn once no chart has been
+pointerdown (or the Enter's keydown). A click that leaves some charts unchanged counts as redrawn once no chart has been
 drawn for a second (the figure is still the time of the last drawing); the script says so when
 that happens.
 
-Each timed click is also split by the websocket frames' arrival times (Playwright's events, mapped
-onto the page's clock by a round-trip calibration just before the click): the rerun request sent
-by the page, the server's new_session (the run started) and script_finished (the run ended).
-After script_finished the remaining time is the browser's: decoding, layout and vega.
+Each timed action on the Lab is also split by the websocket frames' arrival times (Playwright's
+events, mapped onto the page's clock by a round-trip calibration just before the click): the rerun
+request sent by the page, the server's new_session (the run started) and script_finished (the run
+ended). After script_finished the remaining time is the browser's: decoding, layout and vega. It
+also counts the websocket payload bytes received during the page load and each timed click (after
+the websocket's own decompression). Each frame is one ForwardMsg protobuf; chart messages are the
+deltas carrying a vega-lite chart element in full, and "by reference" counts ref_hash frames:
+messages the browser already holds in its message cache, which the server names instead of resending.
 
-For comparison it times the bare lesson loop (bench/engine_overhead.py's bare_lesson_loop) on
-copies of the worked solution data in this process, before the server starts. Targets: a
-seen-before redraw under 0.3 s; a new configuration under the bare loop + 0.5 s.
+    python bench/browser_redraw.py [--repeats 5] [--paints 2] [--quick] [--app DIR]
 
-    python bench/browser_redraw.py [--repeats 5] [--app DIR]
-
+``--quick`` is a short run (3 repetitions, one fresh-server visit a page) to check that it works.
 ``--app`` serves another checkout (a git worktree of an older commit, say) with this script's
 own measuring code, so that two versions can be timed in turns on the same machine.
 """
@@ -47,15 +57,19 @@ import argparse
 import math
 import os
 import platform
+import shutil
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import torch  # noqa: E402
 from engine_overhead import bare_lesson_loop  # noqa: E402
 
 from core.data import load_builtin  # noqa: E402
@@ -65,12 +79,67 @@ from devtools.browser import (  # noqa: E402
     AppPage,
     AppServer,
     chromium_path,
+    cpu_seconds,
+    descendants,
     new_context,
 )
 
-SEEN_TARGET_S = 0.3
-NEW_MARGIN_S = 0.5
+FLOOR_RATIO = 1.25  # a cached redraw: at most this many times the floor app's
+FIRST_FRAME_TARGET_S = 0.5
+FINAL_MARGIN_S = 0.3  # a new configuration's final redraw: at most the bare loop plus this
+FIRST_PAINT_TARGET_S = 1.0
 TOGGLE = "zero_grad"  # both of its positions run 10,000 iterations at the solution's other settings
+FLOOR_TOGGLE = "shift"
+FIRST_PAINT_TIMEOUT_MS = 60_000
+PAGES = {"Home": "/", "Lab": "/Lab", "Compare": "/Compare"}
+SETTLE_TIMEOUT_S = 180  # the presets: 10 runs of up to 10,000 iterations on the server's workers
+
+FLOOR_APP = '''"""The floor: the least a Streamlit page can do for a toggle -> chart redrawn."""
+
+import pandas as pd
+import streamlit as st
+
+st.title("Floor")
+shifted = st.toggle("Shift the line", key="shift")
+x = range(50)
+data = pd.DataFrame({"x": x, "y": [v * v / 50 + (5 if shifted else 0) for v in x]})
+axis = {"type": "quantitative"}
+spec = {"mark": "line", "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}}}
+st.vega_lite_chart(data, spec, width="stretch")
+'''
+
+# Every chart drawing (INSTRUMENT_JS sets chart.__gddPaintAt) logged with whether the chart was
+# stale then: the first drawing after a click that is not stale is the new run's first frame.
+PAINT_LOG_JS = r"""
+(() => {
+  if (window.__gddPaintLog) return;
+  const log = (window.__gddPaintLog = []);
+  Object.defineProperty(HTMLElement.prototype, '__gddPaintAt', {
+    configurable: true,
+    get() { return this.__gddLastPaintAt; },
+    set(t) {
+      this.__gddLastPaintAt = t;
+      log.push([t, !!this.closest('[data-stale="true"]')]);
+      if (log.length > 2000) log.shift();
+    },
+  });
+})();
+"""
+FIRST_FRESH_PAINT_JS = "(t0) => (window.__gddPaintLog.find(([t, stale]) => t >= t0 && !stale) || [null])[0]"
+
+# When the main area's first h1 was painted: seen in the DOM, then the frame that drew it done.
+HEADING_JS = r"""
+(() => {
+  if (window.__gddHeading) return;
+  const heading = (window.__gddHeading = {at: -1});
+  new MutationObserver((records, observer) => {
+    const h1 = document.querySelector('[data-testid="stMain"] h1');
+    if (!h1 || !h1.textContent.trim()) return;
+    observer.disconnect();
+    requestAnimationFrame(() => setTimeout(() => { heading.at = performance.now(); }, 0));
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+})();
+"""
 
 
 class FrameLog:
@@ -131,52 +200,94 @@ def clock_offset(page) -> float:
     return best[1]
 
 
-def bare_loop_seconds(repeats: int) -> list[float]:
-    """The bare lesson loop's time for 10,000 iterations, after one warm-up run."""
-    data = load_builtin("solution")
-    screentime, sleep = data.x.copy(), data.y.copy()
-    bare_lesson_loop(screentime, sleep)
-    times = []
-    for _ in range(repeats):
+class BareLoop:
+    """The lesson's bare loop, 10,000 iterations in this process on one thread, as a worker runs it."""
+
+    def __init__(self) -> None:
+        torch.set_num_threads(1)  # as core.worker does: the lesson's tensors are too small to split
+        data = load_builtin("solution")
+        self.screentime, self.sleep = data.x.copy(), data.y.copy()
+        bare_lesson_loop(self.screentime, self.sleep)  # warm-up: first calls pay for lazy initialisation
+
+    def seconds(self) -> float:
         start = time.perf_counter()
-        bare_lesson_loop(screentime, sleep)
-        times.append(time.perf_counter() - start)
-    return times
+        bare_lesson_loop(self.screentime, self.sleep)
+        return time.perf_counter() - start
 
 
-def timed_click(app: AppPage, frames: FrameLog) -> dict[str, float | dict]:
-    """Click the toggle; seconds from the click to each step of its rerun, and the frames received.
+def timed(app: AppPage, frames: FrameLog, action: Callable[[], dict], what: str) -> dict[str, float | dict]:
+    """Do ``action`` (an AppPage action); seconds from its click or key press to each step of its rerun,
+    and the frames received.
 
     ``request``: the page sent the rerun request; ``started``: the server's new_session arrived;
-    ``finished``: its script_finished arrived; ``redrawn``: the charts were drawn (page clock).
+    ``finished``: its script_finished arrived; ``first``: the first chart drawn that is not stale;
+    ``redrawn``: the charts were drawn (page clock).
     """
     offset = clock_offset(app.page)
     start, sent = frames.mark(), len(frames.sent)
-    shown = app.toggle(TOGGLE)
+    shown = action()
     if not shown["all"]:
-        print(f"note: a click redrew {shown['redrawn']} of {shown['charts']} charts")
+        print(f"note: {what} redrew {shown['redrawn']} of {shown['charts']} charts")
     sizes = frames.summary(start)
     clicked = shown["t0"] / 1000 + offset
     request = frames.sent[sent] - clicked if len(frames.sent) > sent else math.nan
+    first = app.page.evaluate(FIRST_FRESH_PAINT_JS, shown["t0"])
     return {
         "request": request,
         "started": sizes["first_at"] - clicked,
         "finished": sizes["finished_at"] - clicked,
+        "first": (first - shown["t0"]) / 1000 if first is not None else math.nan,
         "redrawn": shown["ms"] / 1000,
         "sizes": sizes,
     }
 
 
+def first_paint(browser, root: Path, script: str, path: str) -> tuple[float, float]:
+    """Seconds from the request of ``path`` on a server started just now to the page's h1 painted,
+    and to its first script run's start (the server's new_session reaching the page)."""
+    with AppServer(root=root, script=script) as server:
+        context = new_context(browser)
+        context.add_init_script(HEADING_JS)
+        try:
+            page = context.new_page()
+            page.goto(server.url + path, wait_until="commit")
+            page.wait_for_function(
+                "() => window.__gddHeading && window.__gddHeading.at >= 0", timeout=FIRST_PAINT_TIMEOUT_MS, polling=50
+            )
+            at, started = page.evaluate("() => [window.__gddHeading.at, window.__gdd.runs[0][0]]")
+        finally:
+            context.close()
+    return at / 1000, started / 1000  # the page's clock starts at the navigation: the request of the page
+
+
+def open_instrumented(browser, server: AppServer, path: str) -> tuple[AppPage, FrameLog, float]:
+    """A new user on ``path`` of ``server``, its frames logged; and seconds from goto to the page shown."""
+    context = new_context(browser)
+    context.add_init_script(PAINT_LOG_JS)
+    page = context.new_page()
+    frames = FrameLog()
+    frames.attach(page)
+    app = AppPage(page, server.url, server)
+    started = time.perf_counter()
+    app.open(path)
+    return app, frames, time.perf_counter() - started
+
+
 def median(values: list[float]) -> float:
+    values = [v for v in values if not math.isnan(v)]
     return statistics.median(values) if values else float("nan")
 
 
-def verdict(value: float, target: float) -> str:
-    return "met" if value < target else "MISSED"
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
 
 
 def spread(values: list[float]) -> str:
     return f"(min {min(values):.2f}, max {max(values):.2f}, n={len(values)})"
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def byte_line(name: str, sizes: list[dict[str, int]]) -> str:
@@ -187,73 +298,155 @@ def byte_line(name: str, sizes: list[dict[str, int]]) -> str:
     )
 
 
+def step_line(clicks: list[dict]) -> str:
+    steps = {step: median([c[step] for c in clicks]) for step in ("request", "started", "finished", "redrawn")}
+    return (
+        f"      click or Enter -> rerun request sent {steps['request']:.2f} s, -> server's new_session "
+        f"{steps['started']:.2f} s, -> script_finished {steps['finished']:.2f} s, -> redrawn {steps['redrawn']:.2f} s"
+    )
+
+
+def measure_first_paints(browser, app_root: Path, floor_root: Path, visits: int) -> dict[str, list[tuple]]:
+    """(d): each page's first paint on a fresh server, ``visits`` times, the floor app's in turn."""
+    paints: dict[str, list[tuple]] = {name: [] for name in ("floor", *PAGES)}
+    for _ in range(visits):
+        paints["floor"].append(first_paint(browser, floor_root, "floor_app.py", "/"))
+        for name, path in PAGES.items():
+            paints[name].append(first_paint(browser, app_root, "streamlit_app.py", path))
+    return paints
+
+
+def settle(server: AppServer, timeout: float = SETTLE_TIMEOUT_S) -> float:
+    """Wait until the server and its workers use under 10 % of a core over a second; seconds waited."""
+    started = time.perf_counter()
+    used = cpu_seconds([server.pid, *descendants(server.pid)])
+    while time.perf_counter() - started < timeout:
+        time.sleep(1.0)
+        now = cpu_seconds([server.pid, *descendants(server.pid)])
+        if now - used < 0.1:
+            break
+        used = now
+    return time.perf_counter() - started
+
+
+def measure_clicks(browser, app_root: Path, floor_root: Path, bare: BareLoop, repeats: int) -> dict:
+    """(a), (b), (c) and (e): the floor's and the Lab's clicks in turns, new configurations beside the bare loop."""
+    with AppServer(root=app_root) as server, AppServer(root=floor_root, script="floor_app.py") as floor_server:
+        lab, lab_frames, load_s = open_instrumented(browser, server, "/Lab")
+        load_bytes = lab_frames.summary(0)
+        floor, floor_frames, _ = open_instrumented(browser, floor_server, "/")
+        for app, key in ((lab, TOGGLE), (floor, FLOOR_TOGGLE)):
+            app.toggle(key)  # warm both positions: each has now run once
+            app.toggle(key)
+        settled_s = settle(server)
+        floors, seen, new, bare_s = [], [], [], []
+        for _ in range(2 * repeats):
+            floors.append(timed(floor, floor_frames, lambda: floor.toggle(FLOOR_TOGGLE), "the floor's toggle"))
+            seen.append(timed(lab, lab_frames, lambda: lab.toggle(TOGGLE), "a seen-before click"))
+        for k in range(repeats):
+            bare_s.append(bare.seconds())
+            start = f"{0.25 + 0.125 * k:g}"  # an initial m never used before: a new configuration
+            new.append(timed(lab, lab_frames, lambda start=start: lab.enter("m0", start), "a new configuration"))
+        charts = len(lab.charts())
+    return {
+        "floor": floors,
+        "seen": seen,
+        "new": new,
+        "bare": bare_s,
+        "load_s": load_s,
+        "settled_s": settled_s,
+        "load_bytes": load_bytes,
+        "charts": charts,
+    }
+
+
+def report(version: str, clicks: dict, paints: dict[str, list[float]], loads: tuple[str, str]) -> None:
+    floor = [c["redrawn"] for c in clicks["floor"]]
+    seen = [c["redrawn"] for c in clicks["seen"]]
+    first = [c["first"] for c in clicks["new"]]
+    final = [c["redrawn"] for c in clicks["new"]]
+    bare = clicks["bare"]
+    ratios = [s / f for s, f in zip(seen, floor, strict=True)]
+    margins = [f - b for f, b in zip(final, bare, strict=True)]
+    print(
+        f"Chromium {version} (headless), Python {platform.python_version()}, torch {torch.__version__}, "
+        f"{os.cpu_count()} CPUs; load average (1, 5, 15 min) {loads[0]} at start, {loads[1]} at the end"
+    )
+    print(
+        f"Medians over alternating repetitions: {len(seen)} pairs of floor and seen-before clicks, "
+        f"{len(final)} new configurations each beside a bare loop, {len(paints['Lab'])} fresh-server visit(s) a page"
+    )
+    print()
+    print(f"(a) floor: trivial app, toggle -> chart redrawn     {median(floor):6.3f} s  {spread(floor)}")
+    print(
+        f"(b) Lab seen before, click -> {clicks['charts']} charts redrawn   {median(seen):6.3f} s  {spread(seen)}"
+        f"\n      / floor: median of pairwise ratios {median(ratios):.2f} (ratio of medians "
+        f"{median(seen) / median(floor):.2f})   target <= {FLOOR_RATIO}: {verdict(median(ratios) <= FLOOR_RATIO)}"
+    )
+    print(step_line(clicks["seen"]))
+    print(
+        f"(c) new configuration, Enter -> first live frame    {median(first):6.3f} s  {spread(first)}"
+        f"   target <= {FIRST_FRAME_TARGET_S} s: {verdict(median(first) <= FIRST_FRAME_TARGET_S)}"
+    )
+    print(
+        f"    new configuration, Enter -> final redraw        {median(final):6.3f} s  {spread(final)}"
+        f"\n      - bare loop: median of pairwise differences {median(margins):+.2f} s   "
+        f"target <= +{FINAL_MARGIN_S} s: {verdict(median(margins) <= FINAL_MARGIN_S)}"
+    )
+    print(step_line(clicks["new"]))
+    print(f"(e) bare lesson loop, 10,000 iterations, 1 thread   {median(bare):6.3f} s  {spread(bare)}")
+    print("(d) fresh server, new browser context: request -> h1 painted (request -> first script run started)")
+    floor_paint = median([at for at, _ in paints["floor"]])
+    for name in ("floor", *PAGES):
+        painted, started = [at for at, _ in paints[name]], [run for _, run in paints[name]]
+        value = median(painted)
+        line = f"      {name if name in PAGES else 'floor (trivial app)':<20}  {value:6.3f} s  {spread(painted)}"
+        line += f"  (run started at {median(started):.2f} s)"
+        if name in PAGES:
+            line += f"  {value / floor_paint:.2f} x floor   target <= {FIRST_PAINT_TARGET_S} s: "
+            line += verdict(value <= FIRST_PAINT_TARGET_S)
+        print(line)
+    print(
+        f"    Lab page load on its server (goto -> charts drawn)  {clicks['load_s']:.2f} s; then "
+        f"{clicks['settled_s']:.0f} s until the server's background work (presets) was done"
+    )
+    print("Websocket payload received, ForwardMsg frames (median per event):")
+    print("     " + byte_line("Lab page load", [clicks["load_bytes"]]))
+    print("     " + byte_line("floor redraw", [c["sizes"] for c in clicks["floor"]]))
+    print("     " + byte_line("Lab redraw, seen before", [c["sizes"] for c in clicks["seen"]]))
+    print("     " + byte_line("Lab redraw, new config", [c["sizes"] for c in clicks["new"]]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="timed clicks of each kind (at least 3)")
+    parser.add_argument("--repeats", type=int, default=5, help="new configurations; twice as many seen-before pairs")
+    parser.add_argument("--paints", type=int, default=2, help="fresh-server visits of each page")
+    parser.add_argument("--quick", action="store_true", help="3 repetitions and one fresh-server visit a page")
     parser.add_argument(
         "--app", type=Path, default=ROOT, help="the checkout whose app to serve (an older commit, side by side)"
     )
     options = parser.parse_args()
-    repeats = max(3, options.repeats)
+    repeats, visits = (3, 1) if options.quick else (max(3, options.repeats), max(1, options.paints))
     executable = chromium_path()
     if executable is None:
         sys.exit(f"No Chromium found: install Debian's package ({INSTALL_HINT}).")
     from playwright.sync_api import sync_playwright
 
-    bare = bare_loop_seconds(repeats)  # before the server starts: this process has the machine to itself
-    seen: list[dict] = []
-    new: list[dict] = []
-    with AppServer(root=options.app.resolve()) as server, sync_playwright() as playwright:
+    loads = [load_average()]
+    bare = BareLoop()
+    app_root = options.app.resolve()
+    with tempfile.TemporaryDirectory(prefix="floor-app-") as folder, sync_playwright() as playwright:
+        floor_root = Path(folder)
+        (floor_root / "floor_app.py").write_text(FLOOR_APP)
+        if (app_root / ".streamlit").is_dir():  # the framework configured as the app's is
+            shutil.copytree(app_root / ".streamlit", floor_root / ".streamlit")
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = new_context(browser).new_page()
-        frames = FrameLog()
-        frames.attach(page)
-        app = AppPage(page, server.url, server)
-        started = time.perf_counter()
-        app.open("/Lab")
-        load_s = time.perf_counter() - started
-        load_bytes = frames.summary(0)
-
-        app.toggle(TOGGLE)  # warm both positions: each has now run once
-        app.toggle(TOGGLE)
-        seen = [timed_click(app, frames) for _ in range(2 * repeats)]
-        for k in range(repeats):
-            app.enter("m0", f"{0.25 + 0.125 * k:g}")  # a start never used before: this run is not timed
-            new.append(timed_click(app, frames))
-        charts = len(app.charts())
+        paints = measure_first_paints(browser, app_root, floor_root, visits)
+        clicks = measure_clicks(browser, app_root, floor_root, bare, repeats)
         version = browser.version
         browser.close()
-
-    bare_s = median(bare)
-    print(
-        f"Lab redraws in Chromium {version} (headless), Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"{charts} charts on the page; medians of {len(seen)} seen-before and {len(new)} new clicks"
-    )
-    print(f"bare lesson loop, 10,000 iterations   {bare_s:6.2f} s  {spread(bare)}")
-    print(f"page load (goto to charts drawn)      {load_s:6.2f} s  (fresh server: imports and a 10,000-iteration run)")
-    targets = {
-        "(i)  seen before": (seen, SEEN_TARGET_S, f"{SEEN_TARGET_S:.2f} s"),
-        "(ii) new config ": (
-            new,
-            bare_s + NEW_MARGIN_S,
-            f"{bare_s + NEW_MARGIN_S:.2f} s (bare loop + {NEW_MARGIN_S} s)",
-        ),
-    }
-    for name, (clicks, target, target_text) in targets.items():
-        total = [c["redrawn"] for c in clicks]
-        print(
-            f"{name}: click -> charts redrawn {median(total):6.2f} s  {spread(total)}"
-            f"   target < {target_text}: {verdict(median(total), target)}"
-        )
-        steps = {step: median([c[step] for c in clicks]) for step in ("request", "started", "finished")}
-        print(
-            f"      click -> rerun request sent {steps['request']:.2f} s, -> server's new_session "
-            f"{steps['started']:.2f} s, -> script_finished {steps['finished']:.2f} s, -> redrawn {median(total):.2f} s"
-        )
-    print("(iii) websocket payload received, ForwardMsg frames (median per event):")
-    print("     " + byte_line("page load", [load_bytes]))
-    print("     " + byte_line("redraw, seen before", [c["sizes"] for c in seen]))
-    print("     " + byte_line("redraw, new config", [c["sizes"] for c in new]))
+    loads.append(load_average())
+    report(version, clicks, paints, (loads[0], loads[1]))
 
 
 if __name__ == "__main__":

@@ -25,15 +25,19 @@ LAST_VALID = "lab_last_valid"  # session key: the last configuration whose setti
 FORM = SettingsForm()
 presenting = layout.presenting()
 
-# In presenter mode the settings fold away: a class watches the effect, the instructor opens them.
-settings = st.expander("Settings") if presenting else st.container()
-presets = settings.container()  # filled once the switches have read their values (from the URL too)
-controls, effects = (settings if presenting else st).columns([1, 1.2], gap="medium")
-with controls:
-    controls_top = st.container()  # which draft these settings are, once they are read
-    FORM.number_settings(FORM.bug_toggles())
+# In presenter mode the settings fold away above the code: a class watches the effect, and the
+# instructor opens them. Otherwise the presets run above both columns.
 if presenting:
     controls, effects = st.columns([1, 1.2], gap="medium")
+    settings = controls.expander("Settings")
+    presets, switches = settings.container(), settings.container()
+else:
+    presets = st.container()  # filled once the switches have read their values (from the URL too)
+    controls, effects = st.columns([1, 1.2], gap="medium")
+    switches = controls.container()
+with switches:
+    controls_top = st.container()  # which draft these settings are, once they are read
+    FORM.number_settings(FORM.bug_toggles())
 chosen = FORM.current(data.key)
 with presets:
     FORM.preset_buttons(chosen.config)
@@ -51,9 +55,10 @@ if not shown:
     st.stop()
 st.session_state[LAST_VALID] = config
 
-with effects:
+# Tighter spacing on the right: the outcome and two charts of the run fit a laptop's screen.
+with effects.container(key="lab_effects", gap="small"):
     outcome_line = st.container()  # the progress of a new run, then its outcome in one line
-    stepping = st.container()  # the step-through, once the run is known
+    stepping = st.container(gap="small")  # the step-through, once the run is known
     view, log_x = view_choice()
     view_area = st.empty()
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from core import engine
 from core.data import Dataset
 from core.drafts import LoopConfig
+from core.text import one_line
 from core.upload import (
     MAX_BYTES,
     MAX_COLUMNS,
@@ -435,7 +436,8 @@ def test_well_formed_tables_load_their_exact_values(names, data, delimiter):
     assert_valid(dataset)
     np.testing.assert_array_equal(dataset.x, x)
     np.testing.assert_array_equal(dataset.y, [row[1] for row in rows])
-    assert (dataset.x_label, dataset.y_label) == (names[0].strip(), names[1].strip())
+    # Names are read onto one line: each run of spaces, breaks or control characters one space.
+    assert (dataset.x_label, dataset.y_label) == (one_line(names[0]), one_line(names[1]))
 
 
 def test_csv_table_is_what_parse_returns():

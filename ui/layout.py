@@ -139,8 +139,8 @@ def presenting() -> bool:
 # Less empty space above the heading, so a page's controls and their effect fit one laptop screen;
 # the step-through's five values in one compact row.
 PAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2rem; }
-[data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0.5rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; }
+[data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0.25rem; }
 .st-key-step_values [data-testid="stMetricValue"] { font-size: 1.15rem; }
 </style>"""
 
@@ -148,11 +148,13 @@ PAGE_CSS = """<style>
 PRESENTER_CSS = """<style>
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
 [data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.15rem; }
-[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stMain"] h1 { font-size: 2.3rem; }
 [data-testid="stMain"] [data-testid="stMetricValue"],
 [data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 2.6rem; }
 [data-testid="stMain"] .st-key-step_values [data-testid="stMetricValue"],
-[data-testid="stMain"] .st-key-step_values [data-testid="stMetricValue"] p { font-size: 1.9rem; }
+[data-testid="stMain"] .st-key-step_values [data-testid="stMetricValue"] p { font-size: 1.6rem; }
+[data-testid="stMain"] .st-key-step_values [data-testid="stMarkdownContainer"] p { font-size: 1.15rem; }
+[data-testid="stMain"] [data-testid="stButtonGroup"] p { font-size: 1.05rem; }
 </style>"""
 
 

@@ -72,10 +72,10 @@ class SettingsForm:
     def bug_toggles(self) -> bool:
         """One widget per bug, named in plain words; returns whether the code loops."""
         optimizer = st.toggle(
-            "Update by `torch.optim.SGD` (`optimizer.step()`)",
+            "Update by `torch.optim.SGD`",
             value=SOLUTION.optimizer,
             key=self.key("optimizer"),
-            help="The idiomatic loop: the optimizer updates m and b in place without recording it.",
+            help="The idiomatic loop: `optimizer.step()` updates m and b in place without recording it.",
             **BOUND,
         )
         st.toggle(

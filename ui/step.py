@@ -71,7 +71,8 @@ def scrubber(rows: int) -> int | None:
         st.session_state[PLAY] = st.session_state[AT] < rows - 1
     if st.session_state.get(AT, 0) > rows - 1:
         st.session_state[AT] = rows - 1  # a shorter run than the last one: stay on its last iteration
-    back, forward, play, slider = st.columns([1, 1, 2.2, 7], vertical_alignment="bottom")
+    # The slider's own label is hidden (still read out): the line below it names the iteration.
+    back, forward, play, slider = st.columns([1, 1, 2.2, 7], vertical_alignment="center")
     back.button(
         "",
         icon=":material/chevron_left:",
@@ -90,7 +91,7 @@ def scrubber(rows: int) -> int | None:
     )
     # Play steps through the run, early iterations slowly (see frames); no help icon, so "Play" has room.
     playing = play.toggle("Play", key=PLAY, on_change=_play_toggled, args=(rows,))
-    at = slider.slider("Iteration", 0, rows - 1, value=0, key=AT, bind="query-params")
+    at = slider.slider("Iteration", 0, rows - 1, value=0, key=AT, bind="query-params", label_visibility="collapsed")
     st.html(f"<script>{ARROW_KEYS_JS}</script>", unsafe_allow_javascript=True)  # our own constant script
     if playing:
         _ticker(rows)

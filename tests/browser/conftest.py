@@ -51,12 +51,15 @@ def app_server(browser: object) -> Iterator[AppServer]:
 
 
 @pytest.fixture
-def open_app(browser, app_server: AppServer) -> Iterator[Callable[[], AppPage]]:
-    """Opens a new user: a fresh browser context (its own session) and a page in it, closed after the test."""
+def open_app(browser, app_server: AppServer) -> Iterator[Callable[..., AppPage]]:
+    """Opens a new user: a fresh browser context (its own session) and a page in it, closed after the test.
+
+    ``new_user(viewport)`` gives the user a screen of that size (default: devtools.browser.VIEWPORT).
+    """
     contexts = []
 
-    def new_user() -> AppPage:
-        context = new_context(browser)
+    def new_user(viewport: dict[str, int] | None = None) -> AppPage:
+        context = new_context(browser, viewport=viewport)
         contexts.append(context)
         return AppPage(context.new_page(), app_server.url, app_server)
 
