@@ -102,11 +102,11 @@ def explanation(result: RunResult, best: Line, data: Dataset | None = None) -> s
         return raised_explanation(result)
     if outcome.status == Status.DIVERGED:
         return (
-            f"The loss became infinite or not a number at iteration {outcome.stopped_at}: the steps grew until "
+            f"The loss became infinite or not a number at iteration {outcome.stopped_at:,}: the steps grew until "
             "the numbers overflowed. A smaller learning rate keeps the steps in range."
         )
     if outcome.status == Status.STOPPED:
-        return f"The run was stopped at iteration {outcome.stopped_at}."
+        return f"The run was stopped at iteration {outcome.stopped_at:,}."
     return _finished_explanation(result, best, data)
 
 
@@ -371,5 +371,5 @@ def summary(result: RunResult) -> str:
     if outcome.status == Status.RAISED:
         return f"{outcome.error.type} at iteration {outcome.error.iteration} ({outcome.error.statement})"
     if outcome.status in (Status.DIVERGED, Status.STOPPED):
-        return f"{outcome.status} at iteration {outcome.stopped_at}"
+        return f"{outcome.status} at iteration {outcome.stopped_at:,}"
     return f"finished {result.config.iterations:,} iteration{'s' * (result.config.iterations > 1)}"

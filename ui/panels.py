@@ -56,7 +56,7 @@ def outcome_line(result: RunResult) -> None:
         error = outcome.error
         st.error(f"**{error.type}** raised at iteration {error.iteration}, in {STATEMENT_WORDS[error.statement]}.")
     elif outcome.status == Status.DIVERGED:
-        st.error(f"**Diverged at iteration {outcome.stopped_at}**: the loss became infinite or not a number.")
+        st.error(f"**Diverged at iteration {outcome.stopped_at:,}**: the loss became infinite or not a number.")
     elif outcome.status == Status.STOPPED:
         st.warning(f"**Stopped** after {outcome.stopped_at:,} of {result.config.iterations:,} iterations.")
         st.button("Run it to the end", key="run_to_end", on_click=runs.clear_stop, icon=":material/play_arrow:")
