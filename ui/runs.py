@@ -85,8 +85,12 @@ def run(
     """The engine's result for ``config``: cached, as the user stopped it, or run now and drawn live.
 
     ``on_frame`` draws a run in progress (called with what has run so far); ``progress`` is the
-    container for the progress text and Stop button (default: here).
+    container for the progress text and Stop button (default: here). Their two slots are made
+    whether they are used or not, so that a run drawn live and the same run from the cache
+    leave the page with the same elements in the same places.
     """
+    holder = progress if progress is not None else st.container()
+    slots = (holder.empty(), holder.empty())
     stopped = _stopped_result(config)
     if stopped is not None:
         return stopped
@@ -97,7 +101,7 @@ def run(
     job = runs.job(config, data)
     st.session_state.setdefault(JOBS, {})[config] = job
     try:
-        _follow(job, label, on_frame, progress if progress is not None else st.container())
+        _follow(job, label, on_frame, slots)
     finally:
         job.release()
     if job.failure is not None:
@@ -105,14 +109,14 @@ def run(
     return job.result
 
 
-def _follow(job: pool.Job, label: str, on_frame: OnFrame | None, holder) -> None:
+def _follow(job: pool.Job, label: str, on_frame: OnFrame | None, slots: tuple) -> None:
     """Wait for ``job``, drawing its progress and what it has done so far now and then."""
     progress = None
     drawn = 0
     while not job.wait(FRAME_EVERY_S if progress else PROGRESS_AFTER_S):
         done = job.iterations_done()
         if progress is None:
-            progress = _Progress(holder, job, label)
+            progress = _Progress(slots, job, label)
         progress.show(done, ready=service().pool.wait_ready(0))
         if on_frame is not None and done > drawn:
             on_frame(job.snapshot())
@@ -128,9 +132,9 @@ class _Progress:
     its Stop button on the page under whatever is drawn in its place in the same script run.
     """
 
-    def __init__(self, holder, job: pool.Job, label: str) -> None:
+    def __init__(self, slots: tuple, job: pool.Job, label: str) -> None:
         self.total, self.label = job.config.iterations, label or "the loop"
-        self.slots = (holder.empty(), holder.empty())
+        self.slots = slots
         self.bar = self.slots[0].progress(0.0, text="Starting the run...")
         # One Stop button per run: a page (Compare) may run several configurations in turn.
         key = f"stop_run_{abs(hash(job.config))}"
