@@ -22,7 +22,7 @@ from core.results import RunResult
 
 PROGRESS_AFTER_S = 0.2  # a run shorter than this finishes before any progress would be read
 FRAME_EVERY_S = 0.25  # between live frames and progress updates: each costs a message and a redraw
-JOBS = "run_jobs"  # session: the jobs this session started or joined, by configuration
+LAST_JOB = "run_last_job"  # session: the job this session started or joined last (the one Stop can reach)
 STOP_REQUESTED = "run_stop_requested"  # session: the configuration whose Stop was pressed
 STOPPED = "run_stopped"  # session: the partial result of a run the user stopped
 PARTIAL_WAIT_S = 3.0
@@ -67,8 +67,8 @@ def _stopped_result(config: LoopConfig) -> RunResult | None:
     """The partial run the user stopped, for exactly this configuration."""
     if st.session_state.get(STOP_REQUESTED) == config:
         del st.session_state[STOP_REQUESTED]
-        job = st.session_state.get(JOBS, {}).get(config)
-        if job is not None:
+        job = st.session_state.get(LAST_JOB)
+        if job is not None and job.config == config:
             job.stop()
             if job.wait(PARTIAL_WAIT_S) and job.result is not None:
                 st.session_state[STOPPED] = job.result
@@ -99,7 +99,8 @@ def run(
     if cached is not None:
         return cached
     job = runs.job(config, data)
-    st.session_state.setdefault(JOBS, {})[config] = job
+    # Only the last: a session must not hold every run it ever made (the cache bounds those).
+    st.session_state[LAST_JOB] = job
     try:
         _follow(job, label, on_frame, slots)
     finally:
