@@ -235,6 +235,10 @@ class WorkerPool:
             self._ready.wait_for(lambda: self._queue)
             return self._queue.popleft()
 
+    def when_finished(self, callback: Callable[[Job], None]) -> None:
+        """Call ``callback`` with every job that ends (finished, stopped or failed)."""
+        self._on_finished.append(callback)
+
     def finished(self, job: Job) -> None:
         for callback in self._on_finished:
             callback(job)
@@ -243,9 +247,6 @@ class WorkerPool:
         """Whether every worker has started (imported torch) within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in self.workers)
-
-    def pids(self) -> list[int]:
-        return [worker.pid for worker in self.workers if worker.ready.is_set()]
 
 
 class RunService:
@@ -257,7 +258,7 @@ class RunService:
         self._cache: collections.OrderedDict[LoopConfig, RunResult] = collections.OrderedDict()
         self._running: dict[LoopConfig, Job] = {}
         self._lock = threading.Lock()
-        pool._on_finished.append(self._keep)
+        pool.when_finished(self._keep)
 
     def cached(self, config: LoopConfig) -> RunResult | None:
         with self._lock:
