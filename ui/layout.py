@@ -146,6 +146,7 @@ PAGE_CSS = """<style>
 
 # Larger type for a projector; charts are made taller by chart_view.
 PRESENTER_CSS = """<style>
+[data-testid="stMain"] [data-testid="stMainBlockContainer"] { padding-top: 3.25rem; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
 [data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.15rem; }
 [data-testid="stMain"] h1 { font-size: 2.3rem; }
