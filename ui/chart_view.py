@@ -13,6 +13,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Hashable
 
@@ -28,16 +29,72 @@ from core.results import RunResult, Status
 from ui import layout, saving
 from ui.text import plain
 
-SPEC_ENTRIES = 256  # bounded: a long classroom session keeps flat memory
+SPEC_ENTRIES = 1024  # 11 to 110 KB each, so at most ~110 MB: flat memory, yet a class's new runs do not evict the presets
 
 
-def _arrow_bytes(records: list[dict]) -> bytes:
+def _arrow_bytes(table: pa.Table) -> bytes:
     """A dataset as the Arrow IPC stream Streamlit sends to the browser."""
-    table = pa.Table.from_pylist(records)
     sink = pa.BufferOutputStream()
     with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+def _frame_table(frame: pd.DataFrame) -> pa.Table | None:
+    """A chart's DataFrame as an Arrow table of the values Altair would have sent, column by column.
+
+    As Altair's own conversion does, a float that is not finite (NaN, inf) becomes null: Vega
+    skips it. None when a column is of a kind Altair converts by rules of its own (objects,
+    dates): such a frame takes Altair's path.
+    """
+    columns = {}
+    for name, column in frame.items():
+        dtype = column.dtype
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+            columns[str(name)] = pa.array(column.to_numpy())
+        elif pd.api.types.is_float_dtype(dtype):
+            values = column.to_numpy(dtype="float64")
+            columns[str(name)] = pa.array(values, mask=~np.isfinite(values))
+        elif pd.api.types.is_string_dtype(dtype) and not column.isna().any():
+            columns[str(name)] = pa.array(column.astype(object).to_numpy(), type=pa.string())
+        else:
+            return None
+    return pa.table(columns)
+
+
+class _FrameCapture(threading.local):
+    """The DataFrames of the chart being specified in this thread, by placeholder name.
+
+    Altair turns each layer's DataFrame into a list of records (a slow, row-by-row
+    conversion), only for ``_specified`` to turn the records into Arrow again. While a spec is
+    made, the data transformer below keeps the frame itself under a placeholder name instead,
+    and ``_specified`` converts it to Arrow column by column. Thread-local: Streamlit specifies
+    several sessions' charts at once, and any other conversion keeps Altair's own transformer.
+    """
+
+    frames: dict[str, pd.DataFrame] | None = None
+
+
+_capture = _FrameCapture()
+
+
+def _keep_frames(data: object) -> object:
+    """Altair's data transformer: a placeholder for a chart's frame while ``_specified`` runs."""
+    frames = _capture.frames
+    if frames is not None and isinstance(data, pd.DataFrame):
+        table = _frame_table(data)
+        if table is not None:
+            # Layers often share equal data (a line and its hover points): sent once, as Altair does.
+            same = next((name for name, kept in frames.items() if kept.equals(table)), None)
+            name = same or f"arrow-frame-{id(data)}-{len(frames)}"
+            frames[name] = table
+            return {"name": name}
+    return _altair_transformer(data)
+
+
+_altair_transformer = alt.data_transformers.get()
+alt.data_transformers.register("keep_frames", _keep_frames)
+alt.data_transformers.enable("keep_frames")
 
 
 def _named_by_position(spec: dict) -> dict:
@@ -51,7 +108,7 @@ def _named_by_position(spec: dict) -> dict:
     datasets = spec.pop("datasets", {})
     renamed = {old: f"dataset_{place}" for place, old in enumerate(datasets)}
     text = json.dumps(spec)
-    for old, new in renamed.items():  # content hashes: no other string in a spec contains one
+    for old, new in renamed.items():  # content hashes and placeholders: no other string in a spec contains one
         text = text.replace(json.dumps(old), json.dumps(new))
     spec = json.loads(text)
     if datasets:
@@ -66,11 +123,18 @@ def _spec(key: Hashable, _build: Callable[[], alt.TopLevelMixin]) -> dict:
 
 def _specified(chart: alt.TopLevelMixin) -> dict:
     """The spec Streamlit is handed: datasets named by position, sent as Arrow bytes."""
-    # Schema validation is a third of the cost; the chart functions' tests validate every kind.
-    spec = _named_by_position(chart.to_dict(validate=False))
-    # Streamlit would turn each dataset (a list of records) into Arrow at every rerun, which
-    # costs more than the rest of a redraw; given bytes, it sends them as they are.
-    spec["datasets"] = {name: _arrow_bytes(values) for name, values in spec.get("datasets", {}).items()}
+    _capture.frames = frames = {}
+    try:
+        # Schema validation is a third of the cost; the chart functions' tests validate every kind.
+        spec = chart.to_dict(validate=False)
+    finally:
+        _capture.frames = None
+    # Streamlit would turn each dataset into Arrow at every rerun, which costs more than the
+    # rest of a redraw; given bytes, it sends them as they are.
+    tables = {name: pa.Table.from_pylist(values) for name, values in spec.get("datasets", {}).items()}
+    spec["datasets"] = {**frames, **tables}
+    spec = _named_by_position(spec)
+    spec["datasets"] = {name: _arrow_bytes(table) for name, table in spec.get("datasets", {}).items()}
     return spec
 
 

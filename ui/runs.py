@@ -11,6 +11,7 @@ that stopped job's partial result instead of starting it again; a stopped run is
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import streamlit as st
@@ -110,6 +111,33 @@ def run(
     return job.result
 
 
+class _FramePacer:
+    """How often runs in progress are drawn, server-wide: at most ``share`` of one core's time.
+
+    A frame of five charts costs the server a tenth of a second or more of its one interpreter,
+    the same interpreter that answers every other learner's clicks. After each frame, the next
+    one (of any session) waits until drawing has used no more than ``share`` of the time since:
+    one learner's new run is drawn every quarter second, while a class starting new runs at
+    once sees their frames come less often, and their clicks on cached runs stay quick.
+    """
+
+    def __init__(self, share: float) -> None:
+        self.pause_per_second = 1 / share - 1
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        return time.monotonic() >= self._next
+
+    def spent(self, seconds: float) -> None:
+        with self._lock:
+            self._next = max(self._next, time.monotonic()) + seconds * self.pause_per_second
+
+
+LIVE_SHARE = 0.35  # one learner's new run: a frame every quarter to third of a second
+_pacer = _FramePacer(LIVE_SHARE)
+
+
 def _follow(job: pool.Job, label: str, on_frame: OnFrame | None, slots: tuple) -> None:
     """Wait for ``job``, drawing its progress and what it has done so far now and then."""
     progress = None
@@ -119,8 +147,10 @@ def _follow(job: pool.Job, label: str, on_frame: OnFrame | None, slots: tuple) -
         if progress is None:
             progress = _Progress(slots, job, label)
         progress.show(done, ready=service().pool.wait_ready(0))
-        if on_frame is not None and done > drawn:
+        if on_frame is not None and done > drawn and _pacer.due():
+            started = time.monotonic()
             on_frame(job.snapshot())
+            _pacer.spent(time.monotonic() - started)
             drawn = done
     if progress is not None:
         progress.clear()
@@ -136,7 +166,8 @@ class _Progress:
     def __init__(self, slots: tuple, job: pool.Job, label: str) -> None:
         self.total, self.label = job.config.iterations, label or "the loop"
         self.slots = slots
-        self.bar = self.slots[0].progress(0.0, text="Starting the run...")
+        self.shown = (0.0, "Starting the run...")
+        self.bar = self.slots[0].progress(*self.shown)
         # One Stop button per run: a page (Compare) may run several configurations in turn.
         key = f"stop_run_{abs(hash(job.config))}"
         self.slots[1].button("Stop", key=key, on_click=_request_stop, args=(job.config,), icon=":material/stop:")
@@ -150,4 +181,6 @@ class _Progress:
             text = "Preparing PyTorch for the first run on this server (a few seconds)..."
         else:
             text = f"Running {self.label}: iteration {done:,} of {self.total:,}"
-        self.bar.progress(done / self.total, text=text)
+        if (done / self.total, text) != self.shown:  # a run waiting for a worker sends nothing new
+            self.shown = (done / self.total, text)
+            self.bar.progress(*self.shown)
