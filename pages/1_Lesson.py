@@ -1,12 +1,19 @@
-"""Lesson: drafts 1 to 4 in order; predict what each does, then see what the real loop did."""
+"""Lesson: drafts 1 to 4 in order; predict what each does, then see what the real loop did.
+
+Each draft asks for a prediction before it shows anything: what the loop will do, and for some
+drafts a sharper question (the sign of a gradient, whether `m` is still a leaf, what the next
+iteration raises, whether the loop settles). Every answer and its explanation come from the run
+itself. The page ends with a short check, scored here and stored nowhere.
+"""
 
 import streamlit as st
 
-from core import charts, explain, source
+from core import charts, explain, quiz, source
 from core.data import least_squares
-from core.drafts import LESSON_DRAFTS, Draft
+from core.drafts import DRAFTS, LESSON_DRAFTS, Draft, Update
 from core.results import RunResult
 from ui import chart_view, layout, panels, runs
+from ui.settings import lab_query
 
 data = layout.page(
     "Lesson",
@@ -16,6 +23,9 @@ data = layout.page(
     "and then see what happened when PyTorch ran it.",
 )
 best = least_squares(data)
+
+
+PRINTED_ROWS = 10  # the lesson prints the first ten iterations of the looping drafts
 
 
 def predicted(name: str) -> explain.Behaviour | None:
@@ -31,10 +41,31 @@ def predicted(name: str) -> explain.Behaviour | None:
     )
 
 
+def asked(question: quiz.Question, name: str) -> str | None:
+    """A learner's answer to one of a draft's sharper questions (None until answered)."""
+    return st.radio(question.prompt, question.options, index=None, horizontal=True, key=f"ask_{name}_{question.key}")
+
+
+def feedback(question: quiz.Question, choice: str) -> None:
+    right, words = question.graded(choice)
+    (st.success if right else st.warning)(words)
+
+
 def verdict(guess: explain.Behaviour, result: RunResult, looped: RunResult | None) -> None:
     """The prediction graded by what torch did to the draft as written (and, for a single step, looped)."""
     grade, words = explain.graded(guess, result, best, looped)
     {"right": st.success, "partly": st.info, "wrong": st.warning}[grade](words)
+
+
+def sharper_questions(name: str, result: RunResult, looped: RunResult | None) -> list[quiz.Question]:
+    """The draft's own questions, beyond what the loop does as a whole; answered by its runs."""
+    if name == "1":
+        return [quiz.still_a_leaf(result), quiz.next_iteration_error(looped)]
+    if name == "2":
+        return [quiz.gradient_sign(result, data)]
+    if name == "3":
+        return [quiz.settles(result, best)]
+    return []
 
 
 def draft_section(draft: Draft) -> None:
@@ -43,33 +74,79 @@ def draft_section(draft: Draft) -> None:
     st.header(draft.label if draft.in_lesson else f"After the lesson: {draft.label}")
     st.markdown(draft.introduction)
     st.code(source.render(config), language="python")
-    guess = predicted(name)
-    if guess is None:
-        st.info("Make your prediction to see what happened.")
-        return
+    # The runs come first (cached, prepared at start): the questions' answers are read from them.
     result = runs.run(config, data, draft.title)
     looped = runs.run(config.with_changes(iterations=2), data, f"{draft.label}, twice") if name == "1" else None
+    questions = sharper_questions(name, result, looped)
+    guess = predicted(name)
+    answers = [asked(question, name) for question in questions]
+    if guess is None or None in answers:
+        st.info("Make your predictions to see what happened.")
+        return
     verdict(guess, result, looped)
+    for question, answer in zip(questions, answers, strict=True):
+        feedback(question, answer)
+    outcome(config, result, draft.label)
+    if looped is not None:
+        st.markdown("**And a second iteration?** The same code, looped twice:")
+        panels.outcome_panel(looped, data)
+    st.page_link(
+        "pages/2_Lab.py",
+        label=f"Open {draft.label} in the Lab",
+        icon=":material/science:",
+        query_params=lab_query(config),
+    )
+
+
+def outcome(config, result: RunResult, label: str) -> None:
+    """What the run did: its outcome and facts beside its charts, then its first iterations as printed."""
     results, visuals = st.columns([1, 1], gap="large")
     with results:
         panels.outcome_panel(result, data)
         if config.iterations == 1:
             panels.facts_table(result)
     with visuals:
-        labeled = [(draft.label, result)]
+        labeled = [(label, result)]
         if config.iterations == 1:
             chart_view.show(charts.fit_chart, data, labeled)
         else:
             chart_view.show(charts.parameter_chart, labeled, "m", log_x=True)
             chart_view.show(charts.loss_chart, labeled, log_x=True)
-    if looped is not None:
-        st.markdown("**And a second iteration?** The same code, looped twice:")
-        panels.outcome_panel(looped, data)
+    if config.iterations > 1:
+        st.markdown(f"The first {PRINTED_ROWS} iterations, printed as the lesson's loop prints them:")
+        panels.printed_iterations(result, PRINTED_ROWS)
+
+
+def understanding_check() -> None:
+    """Three questions on the whole lesson, each answered by runs of the variants it asks about."""
+    st.header("Check your understanding")
+    st.caption("Scored here, on this page only: nothing is stored.")
+    solution = DRAFTS["4"].with_changes(dataset=data.key, iterations=3)
+    outside = {
+        update.statement(): runs.run(solution.with_changes(no_grad=False, update=update), data, update.statement())
+        for update in Update
+    }
+    questions = [
+        quiz.safe_update(outside),
+        quiz.without_zeroing(runs.run(DRAFTS["3"].with_changes(dataset=data.key), data, "Draft 3"), data),
+        quiz.reassign_inside(runs.run(solution.with_changes(update=Update.REASSIGN), data, "reassign inside")),
+    ]
+    choices = {question.key: asked(question, "check") for question in questions}
+    right, answered = quiz.score(questions, choices)
+    for question in questions:
+        if choices[question.key] is not None:
+            st.markdown(f"**{question.prompt}**")
+            feedback(question, choices[question.key])
+    if answered:
+        st.markdown(f"**Score: {right} of {answered}** answered ({len(questions)} questions).")
 
 
 for lesson_draft in LESSON_DRAFTS.values():
     draft_section(lesson_draft)
     st.divider()
+
+understanding_check()
+st.divider()
 
 st.markdown("Try every combination of these bugs yourself in the Lab.")
 st.page_link("pages/2_Lab.py", label="Open the Lab", icon=":material/science:")

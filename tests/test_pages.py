@@ -167,25 +167,53 @@ def test_compare_custom_configuration_from_the_url():
     assert table["outcome"].tolist()[1] == "RuntimeError at iteration 0 (update)"
 
 
+def answer_draft_1(at: AppTest, prediction: str) -> AppTest:
+    """Draft 1's prediction and its two sharper questions, answered as a learner would."""
+    at.radio(key="predict_1").set_value(prediction)
+    at.radio(key="ask_1_still_leaf").set_value("Yes, still a leaf")
+    return at.radio(key="ask_1_next_iteration").set_value("TypeError").run()
+
+
 def test_lesson_grades_draft_1_by_the_code_as_written():
     """One step runs; a learner who predicts an error hears that it comes once the step is looped."""
-    at = open_page("pages/1_Lesson.py")
-    at.radio(key="predict_1").set_value("raises an error").run()
-    assert not at.exception and "Not quite" not in texts(at.warning)
+    at = answer_draft_1(open_page("pages/1_Lesson.py"), "raises an error")
+    assert not at.exception and "Not quite" not in texts(at.info)
     assert "Not as written: the code is a single step, and it runs" in texts(at.info)
     assert "the next iteration raises TypeError (at iteration 1)" in texts(at.info)
+    # The sharper questions: a wrong answer explained by torch's own facts, a right one confirmed.
+    assert "Not quite: the answer is “No, no longer a leaf”. After the update, torch reported `m.is_leaf` = False" in (
+        texts(at.warning)
+    )
+    assert "Right. Looped, iteration 1 raised TypeError" in texts(at.success)
 
 
-def test_lesson_asks_for_a_prediction_before_showing_the_result():
+def test_lesson_asks_for_predictions_before_showing_the_result():
     at = open_page("pages/1_Lesson.py")
     assert len(at.info) == 5 and not at.success and not at.error
     at.radio(key="predict_1").set_value("stops after one step").run()
+    assert len(at.info) == 5 and not at.error  # Draft 1's sharper questions still wait
+    at = answer_draft_1(at, "stops after one step")
     assert "Right: it stops after one step." in texts(at.success)
     assert "not a leaf: autograd recorded the operation that made it" in texts(at.markdown)
     assert "TypeError" in texts(at.error)  # what a second iteration of Draft 1 does
-    at.radio(key="predict_3").set_value("converges").run()
+    at.radio(key="predict_3").set_value("converges")
+    at.radio(key="ask_3_settles").set_value("Yes, it settles on the best line").run()
     assert "Not quite: you said it converges; it swings wildly." in texts(at.warning)
+    assert "Not quite: the answer is “No, it never settles”. Over its last 1,000 iterations" in texts(at.warning)
     assert len(at.info) == 3  # drafts 2 and 4 and the idiomatic draft still wait for a prediction
+    # Draft 3 loops: the lesson's printed first iterations, and a link into the Lab with its settings.
+    assert "iteration 0: (m, b) = (0.0, 0.0), (m.grad, b.grad) = (-6.635, -0.917), loss = 5.659" in code_blocks(at)
+    links = [link for link in at.get("page_link") if "Draft 3" in link.proto.label]
+    assert links and links[0].proto.query_string == "zero_grad=false"
+
+
+def test_lesson_check_is_scored_from_the_runs():
+    at = open_page("pages/1_Lesson.py")
+    at.radio(key="ask_check_safe_update").set_value("m.data = m - lr*m.grad")
+    at.radio(key="ask_check_zeroing").set_value("`backward()` replaces the old gradient").run()
+    assert "Score: 1 of 2" in texts(at.markdown)
+    assert "Right. `m -= lr*m.grad` raised RuntimeError at iteration 0" in texts(at.success)
+    assert "their sum" in texts(at.warning)
 
 
 SAMPLE = (ROOT / "data" / "sample_upload.csv").read_bytes()
@@ -288,7 +316,7 @@ def test_the_scrubber_moves_every_view_to_iteration_k():
     at = open_page("pages/2_Lab.py", zero_grad="false", at="7")
     assert at.slider(key="at").value == 7
     assert [metric.label for metric in at.metric][-5:] == ["m", "b", "m.grad", "b.grad", "loss"]
-    assert "**At iteration 7**, before its update:" in texts(at.markdown)
+    assert "**At iteration 7**, before its update (the charts' tooltips give every digit):" in texts(at.markdown)
     specs = chart_specs(at)
     assert len(specs) == 5 and all('"cursor' in spec for spec in specs[1:])
     assert "at iteration 7" in chart_data(at, 0)

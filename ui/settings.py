@@ -136,6 +136,29 @@ class SettingsForm:
         return Settings(config=config)
 
 
+def lab_query(config: LoopConfig) -> dict[str, str]:
+    """The Lab's URL parameters for ``config``: a link that opens the Lab with exactly these settings.
+
+    Only what differs from the defaults, as the widgets themselves write the URL.
+    """
+    url_value = lambda value: str(value).lower() if isinstance(value, bool) else str(value)  # noqa: E731
+    settings = {
+        "optimizer": config.optimizer,
+        "no_grad": config.no_grad,
+        "update": config.update.value,
+        "zero_grad": config.zero_grad,
+        "loop": config.iterations > 1,
+        "iterations": config.iterations if config.iterations > 1 else SOLUTION.iterations,
+        "lr": _whole(config.lr),
+        "m0": _whole(config.m0),
+        "b0": _whole(config.b0),
+    }
+    defaults = {"loop": True, "update": SOLUTION.update.value} | {
+        name: getattr(SOLUTION, name) for name in ("optimizer", "no_grad", "zero_grad", "iterations", "lr", "m0", "b0")
+    }
+    return {name: url_value(value) for name, value in settings.items() if value != defaults[name]}
+
+
 def _whole(value: float) -> int | float:
     """An integral float as an int; anything else as it is, for LoopConfig to refuse."""
     return int(value) if float(value).is_integer() else value

@@ -111,6 +111,7 @@ def test_a_page_opened_by_deep_link_runs_and_draws_its_charts(open_app, path: st
     if path == "/Lesson":
         # A draft's results, charts included, show once the learner has made a prediction.
         app.click('.st-key-predict_3 [data-testid="stRadioOption"] >> nth=1')
+        app.click('.st-key-ask_3_settles [data-testid="stRadioOption"] >> nth=1')
         assert_healthy(app)
         assert_charts_drawn(app, 2)
     app.screenshot(f"a-deep-link-{path.strip('/') or 'Home'}")

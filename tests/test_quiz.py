@@ -1,0 +1,83 @@
+"""The Lesson's questions: each answer read from a real run, agreeing with the lesson's facts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import quiz
+from core.data import least_squares, load_builtin
+from core.drafts import DRAFTS, Update
+
+DATASETS = ["solution", "problem"]
+
+
+def _draft(run, key: str, dataset: str, **changes):
+    return run(DRAFTS[key].with_changes(dataset=dataset, **changes))
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_the_gradients_sign_is_read_from_the_run(run, dataset):
+    result = _draft(run, "2", dataset)
+    question = quiz.gradient_sign(result, load_builtin(dataset))
+    grad = result.trajectory["m_grad"].iloc[0]
+    assert question.answer == "negative" and grad < 0  # the line starts below the data
+    assert f"{grad:.3f}" in question.why
+    assert question.graded("negative")[0] and not question.graded("positive")[0]
+
+
+def test_a_start_above_the_data_gives_a_positive_gradient(run):
+    result = _draft(run, "2", "solution", b0=30.0)
+    question = quiz.gradient_sign(result, load_builtin("solution"))
+    assert question.answer == "positive" and "lies above the data" in question.why
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_draft_1_leaves_m_no_longer_a_leaf_and_draft_2_keeps_it_one(run, dataset):
+    reassigned = quiz.still_a_leaf(_draft(run, "1", dataset))
+    assert reassigned.answer == "No, no longer a leaf" and "SubBackward0" in reassigned.why
+    assert quiz.still_a_leaf(_draft(run, "2", dataset)).answer == "Yes, still a leaf"
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_draft_1_looped_raises_torchs_type_error_at_iteration_1(run, dataset):
+    question = quiz.next_iteration_error(_draft(run, "1", dataset, iterations=2))
+    assert question.answer == "TypeError"
+    assert "iteration 1 raised TypeError" in question.why and "not a leaf" in question.why
+    passed = quiz.next_iteration_error(_draft(run, "2", dataset, iterations=2))
+    assert passed.answer == quiz.RUNS_CLEANLY
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_draft_3_never_settles_and_draft_4_does(run, dataset):
+    best = least_squares(load_builtin(dataset))
+    swinging = quiz.settles(_draft(run, "3", dataset), best)
+    assert swinging.answer == quiz.KEEPS_MOVING and "never reset" in swinging.why
+    settled = quiz.settles(_draft(run, "4", dataset), best)
+    assert settled.answer == quiz.SETTLES and "stayed within" in settled.why
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_the_closing_check_is_answered_by_runs_of_each_variant(run, dataset):
+    data = load_builtin(dataset)
+    solution = DRAFTS["4"].with_changes(dataset=dataset, iterations=3)
+    outside = {u.statement(): run(solution.with_changes(no_grad=False, update=u)) for u in Update}
+    assert quiz.safe_update(outside).answer == Update.DATA.statement()
+    assert quiz.without_zeroing(_draft(run, "3", dataset), data).answer == quiz.ADDS
+    assert quiz.without_zeroing(_draft(run, "4", dataset), data).answer == quiz.REPLACES
+    inside = quiz.reassign_inside(run(solution.with_changes(update=Update.REASSIGN)))
+    assert inside.answer == quiz.REASSIGN_CHOICES[1] and "requires_grad` was False" in inside.why
+
+
+def test_the_fresh_gradient_matches_torchs_first_backward(run):
+    result = _draft(run, "4", "solution")
+    fresh = quiz.fresh_gradient(load_builtin("solution"), 0.0, 0.0)
+    assert np.isclose(fresh, result.trajectory["m_grad"].iloc[0], rtol=1e-6)
+
+
+def test_a_score_counts_only_answered_questions(run):
+    questions = [quiz.still_a_leaf(_draft(run, "1", "solution")), quiz.settles(_draft(run, "4", "solution"), least_squares(load_builtin("solution")))]
+    assert quiz.score(questions, {"still_leaf": "No, no longer a leaf", "settles": None}) == (1, 1)
+    assert quiz.score(questions, {"still_leaf": "Yes, still a leaf", "settles": quiz.SETTLES}) == (1, 2)
+    wrong = questions[0].graded("Yes, still a leaf")
+    assert wrong == (False, f"Not quite: the answer is “No, no longer a leaf”. {questions[0].why}")
