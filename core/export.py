@@ -35,9 +35,17 @@ class ExportError(Exception):
     """Charts that cannot be saved within the budget; the message says why, for the learner."""
 
 
+EXPORT_BACKGROUND = "white"  # a file is drawn light whatever the page's theme: slides and paper are light
+
+
 def standalone(spec: dict) -> dict:
-    """``spec`` made to draw outside the page: a fixed width, and its own size around the plot."""
-    return {**spec, "width": EXPORT_WIDTH, "autosize": {"type": "pad", "contains": "padding"}}
+    """``spec`` made to draw outside the page: a fixed width, its own size around the plot, a light ground."""
+    return {
+        **spec,
+        "width": EXPORT_WIDTH,
+        "autosize": {"type": "pad", "contains": "padding"},
+        "background": EXPORT_BACKGROUND,
+    }
 
 
 def svg(spec: dict) -> str:

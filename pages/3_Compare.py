@@ -15,6 +15,7 @@ data = layout.page(
 import pandas as pd  # noqa: E402
 
 from core import charts, explain  # noqa: E402
+from core.charts import apart  # noqa: E402
 from core.data import least_squares  # noqa: E402
 from core.drafts import VARIANTS  # noqa: E402
 from ui import chart_view, runs, views  # noqa: E402
@@ -48,6 +49,7 @@ if len(chosen) < 2:
     st.stop()
 
 compared: list[charts.LabeledRun] = []
+shown: dict = {}  # configuration -> the label it is first shown under
 for choice in chosen:
     if choice == CUSTOM:
         custom = FORM.current(data.key)
@@ -57,7 +59,11 @@ for choice in chosen:
         config = custom.config
     else:
         config = VARIANTS[choice][1].with_changes(dataset=data.key)
-    compared.append((labels[choice], runs.run(config, data, labels[choice])))
+    # A configuration shown twice (a custom one set up as Draft 4, say) would be one line over
+    # the other: the second says which it is the same as.
+    label = labels[choice] if config not in shown else f"{labels[choice]} (same as {shown[config]})"
+    shown.setdefault(config, labels[choice])
+    compared.append((label, runs.run(config, data, label)))
 
 st.subheader("Outcomes")
 st.dataframe(
@@ -78,16 +84,17 @@ st.dataframe(
 
 st.subheader("On the same axes")
 left, right = st.columns(2)
+# Each run's line its own dash as well as its own colour: runs that agree lie on one another.
 with left:
-    fit = chart_view.show(charts.fit_chart, data, compared)
+    fit = chart_view.show(apart.fit_chart_apart, data, compared)
 with right:
-    loss = chart_view.show(charts.loss_chart, compared, log_x=log_x)
+    loss = chart_view.show(apart.loss_chart_apart, compared, log_x=log_x)
 left, right = st.columns(2)
 with left:
-    m_chart = chart_view.show(charts.parameter_chart, compared, "m", log_x=log_x)
+    m_chart = chart_view.show(apart.parameter_chart_apart, compared, "m", log_x=log_x)
 with right:
-    b_chart = chart_view.show(charts.parameter_chart, compared, "b", log_x=log_x)
+    b_chart = chart_view.show(apart.parameter_chart_apart, compared, "b", log_x=log_x)
 
 st.subheader("On the loss landscape")
-landscape = views.loss_landscape(compared, data, None)
+landscape = views.loss_landscape(compared, data, None, chart=apart.landscape_chart_apart)
 chart_view.save_button([fit, loss, m_chart, b_chart, landscape], key="save_compare_charts")

@@ -24,12 +24,14 @@ import pyarrow as pa
 import streamlit as st
 
 from core import export
+from core.charts.describe import describe
 from core.data import Dataset
 from core.results import RunResult, Status
 from ui import layout, saving
 from ui.text import plain
 
-SPEC_ENTRIES = 1024  # 11 to 110 KB each, so at most ~110 MB: flat memory, yet a class's new runs do not evict the presets
+# 11 to 110 KB a spec, so at most ~110 MB: flat memory, yet a class's new runs do not evict the presets' charts.
+SPEC_ENTRIES = 1024
 
 
 def _arrow_bytes(table: pa.Table) -> bytes:
@@ -208,6 +210,7 @@ def show(chart: Callable[..., alt.TopLevelMixin], *args: object, **options: obje
     if layout.presenting():
         spec = presented(spec)
     st.vega_lite_chart(spec, width="stretch")
+    layout.spoken(describe(chart, *args, **options))  # the chart in words, for a screen reader
     return spec
 
 

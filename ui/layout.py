@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from core.data import BUILTIN_DATASETS, DEFAULT_DATASET, Dataset, load_builtin
-from ui import url
+from ui import theme, url
 from ui.text import plain
 
 DATASET = "dataset"  # widget key and URL parameter
@@ -19,6 +21,7 @@ PAGES = [
     ("pages/2_Lab.py", "Lab", ":material/science:"),
     ("pages/3_Compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/4_Data.py", "Your data", ":material/upload_file:"),
+    ("pages/5_Convergence.py", "Why it is slow", ":material/speed:"),
 ]
 
 
@@ -100,6 +103,7 @@ def sidebar() -> Dataset:
     )
     if presenting():
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)  # our own constant style sheet, never user text
+    theme.theme_choice()
     return dataset
 
 
@@ -131,17 +135,73 @@ def data_gone_notice(named: str, *, stop: bool) -> None:
         st.stop()
 
 
+def spoken(text: str) -> None:
+    """``text`` for screen readers only (a chart's words): in the page where it is read, not drawn."""
+    if text:
+        st.html(f'<p class="gdd-spoken">{html.escape(text)}</p>')
+
+
 def presenting() -> bool:
     """Whether presenter mode is on."""
     return bool(st.session_state.get(PRESENT, False))
 
 
 # Less empty space above the heading, so a page's controls and their effect fit one laptop screen;
-# the step-through's five values in one compact row.
+# the step-through's five values in one compact row. Then what the theme cannot set:
+# - a focus ring a keyboard user sees on every control (Streamlit marks a focused switch with a
+#   faint grey only), in a blue that stands 3:1 off both themes' backgrounds;
+# - the step buttons' words kept for screen readers but not drawn (their chevrons show them);
+# - on a narrow screen (a phone, or a laptop at 200% zoom) the Lab's two columns one above the
+#   other, the step-through's controls and values still in rows, the presets compact, and no
+#   value cut short.
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; }
 [data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0.25rem; }
 .st-key-step_values [data-testid="stMetricValue"] { font-size: 1.15rem; }
+
+button:focus-visible, a:focus-visible, [role="tab"]:focus-visible,
+label:has(input:focus-visible), [data-baseweb="select"]:has(input:focus-visible),
+div:has(> div > input[type="range"]:focus-visible) {
+  outline: 3px solid #2f72e4 !important; outline-offset: 2px;
+}
+
+/* Code sits on a dark ground in both themes (.streamlit/config.toml): its plain text light too, and
+   inline code in a caption drawn as the caption's own text (a dark box faded with it reads 4.4:1). */
+[data-testid="stCode"] pre { color: #e8e6e3; }
+
+/* The dark theme's red is light enough to read as text on the dark ground, too light under white
+   text: a primary button there (the active preset) gets dark text instead (6.4:1). */
+html[data-gdd-theme="dark"] [data-testid="stBaseButton-primary"],
+html[data-gdd-theme="dark"] [data-testid="stBaseButton-primary"] * { color: #0e1117 !important; }
+[data-testid="stCaptionContainer"] code { background: none; color: inherit; padding: 0; }
+
+.st-key-step_back button [data-testid="stMarkdownContainer"],
+.st-key-step_forward button [data-testid="stMarkdownContainer"],
+[data-testid="stElementContainer"]:has(> * .gdd-spoken), [data-testid="stElementContainer"]:has(> .gdd-spoken) {
+  position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden;
+  clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap;
+}
+
+@media (max-width: 1000px) {
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] .st-key-lab_effects) { flex-wrap: wrap; }
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] .st-key-lab_effects) > [data-testid="stColumn"] {
+    min-width: 100%;
+  }
+  .st-key-step_values [data-testid="stMetricValue"] div { overflow: visible; text-overflow: clip; }
+}
+@media (max-width: 640px) {
+  .st-key-step_controls [data-testid="stHorizontalBlock"] { flex-wrap: nowrap; gap: 0.5rem; }
+  .st-key-step_controls [data-testid="stColumn"] { min-width: 0 !important; width: auto !important; flex: 0 0 auto; }
+  .st-key-step_controls [data-testid="stColumn"]:last-child { flex: 1 1 auto; }
+  .st-key-step_values [data-testid="stHorizontalBlock"] { flex-flow: row wrap; gap: 0.25rem 0.75rem; }
+  .st-key-step_values [data-testid="stColumn"] { min-width: 28% !important; width: auto !important; flex: 1 1 28%; }
+  .st-key-step_values [data-testid="stMetricValue"] { font-size: 1rem; }
+  [data-testid="stMain"] [data-testid="stMetric"] label { margin-bottom: 0; }
+  [class*="st-key-"][class*="preset_"] button { min-height: 2rem; padding: 0.1rem 0.55rem; }
+  [class*="st-key-"][class*="preset_"] button p { font-size: 0.85rem; }
+  [data-testid="stLayoutWrapper"]:has(> div > [class*="st-key-"][class*="preset_"]) > div { gap: 0.3rem; }
+  [data-testid="stMain"] pre, [data-testid="stMain"] [data-testid="stCode"] { max-width: 100%; }
+}
 </style>"""
 
 # Larger type for a projector; charts are made taller by chart_view.

@@ -86,7 +86,6 @@ def outcome_details(result: RunResult, data: Dataset) -> None:
 def final_metrics(result: RunResult, best) -> None:
     """Final m, b and loss, each with its distance from the least-squares optimum."""
     outcome = result.outcome
-    help_text = "How far the final value is from the least-squares line's, the best line there is: not a change."
     columns = st.columns(3)
     for column, name, value, optimum in zip(
         columns,
@@ -102,14 +101,18 @@ def final_metrics(result: RunResult, best) -> None:
             delta_color="off",
             delta_arrow="off",
             delta_description="from least squares",
-            help=help_text,
         )
-    st.caption(f"Least-squares optimum: m = {best.m:.4f}, b = {best.b:.4f}, RMSE = {best.rmse:.4f}.")
+    # Said here rather than behind a "?" on each value: three fewer stops for the Tab key.
+    st.caption(
+        f"Least-squares optimum: m = {best.m:.4f}, b = {best.b:.4f}, RMSE = {best.rmse:.4f}. Each value's second "
+        "line is its distance from the optimum, the best line there is: not a change."
+    )
 
 
-def printed_iterations(result: RunResult, count: int) -> None:
-    """The first iterations, printed exactly as the lesson's loop prints them."""
-    st.code("\n".join(report_lines(result, count)), language=None)
+def printed_iterations(result: RunResult, count: int, through: int | None = None) -> None:
+    """The first iterations (or the ``count`` up to ``through``), printed exactly as the lesson's loop prints them."""
+    # Wrapped, not scrolled: a box that scrolls sideways is out of reach of a keyboard, and of a phone's width.
+    st.code("\n".join(report_lines(result, count, through=through)), language=None, wrap_lines=True)
 
 
 def chart_grid(

@@ -72,9 +72,13 @@ def scrubber(rows: int) -> int | None:
     if st.session_state.get(AT, 0) > rows - 1:
         st.session_state[AT] = rows - 1  # a shorter run than the last one: stay on its last iteration
     # The slider's own label is hidden (still read out): the line below it names the iteration.
-    back, forward, play, slider = st.columns([1, 1, 2.2, 7], vertical_alignment="center")
+    # Keyed, so the page's style sheet keeps this row one row on a phone (columns stack there).
+    row = st.container(key="step_controls")
+    back, forward, play, slider = row.columns([1, 1, 2.2, 7], vertical_alignment="center")
+    # Each button's label is its accessible name; the page's style sheet hides the words (the
+    # chevron shows what it does), so a screen reader says "Previous iteration", not the icon's name.
     back.button(
-        "",
+        "Previous iteration",
         icon=":material/chevron_left:",
         key="step_back",
         on_click=_step,
@@ -82,7 +86,7 @@ def scrubber(rows: int) -> int | None:
         help="Previous iteration (Left arrow key)",
     )
     forward.button(
-        "",
+        "Next iteration",
         icon=":material/chevron_right:",
         key="step_forward",
         on_click=_step,

@@ -31,10 +31,15 @@ SHORT_SERIES = 10  # a series this short shows its points, so a one-step run is 
 
 FAILURE_COLOR = "#d62728"
 STOPPED_COLOR = "#7f7f7f"  # the caller stopped the run: not an error, so not red
-CURSOR_COLOR = "#444444"
+CURSOR_COLOR = "#767676"  # a mid grey: seen on the light theme and the dark one
 DATA_COLOR = "#9a9a9a"
-# Tableau 10 without its red, pink and grey: red belongs to failures, grey to the data.
-RUN_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#72b7b2", "#b279a2", "#eeca3b", "#9d755d"]
+# Okabe and Ito's palette, told apart with deuteranopia and protanopia too (blue and orange first:
+# the pair every kind of colour vision separates), without its vermillion, black and yellow: red
+# belongs to failures, black vanishes on the dark theme, yellow on the light one. Yellow comes
+# last, for a seventh run only.
+RUN_COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#9d755d", "#f0e442"]
+# A second cue beside colour, where runs can lie on one another (core.charts.apart): solid, dashed, dotted...
+RUN_DASHES = [[1, 0], [7, 3], [2, 2], [9, 3, 2, 3], [4, 4], [1, 4], [12, 4]]
 
 PARAMETERS = ("m", "b")
 TITLE_LIMIT = 60  # characters of a user's words in a chart (an axis title, a tooltip's label)

@@ -54,12 +54,13 @@ def app_server(browser: object) -> Iterator[AppServer]:
 def open_app(browser, app_server: AppServer) -> Iterator[Callable[..., AppPage]]:
     """Opens a new user: a fresh browser context (its own session) and a page in it, closed after the test.
 
-    ``new_user(viewport)`` gives the user a screen of that size (default: devtools.browser.VIEWPORT).
+    ``new_user(viewport)`` gives the user a screen of that size (default: devtools.browser.VIEWPORT);
+    other keywords are the context's options (``color_scheme="dark"``, ``device_scale_factor=2``).
     """
     contexts = []
 
-    def new_user(viewport: dict[str, int] | None = None) -> AppPage:
-        context = new_context(browser, viewport=viewport)
+    def new_user(viewport: dict[str, int] | None = None, **options: object) -> AppPage:
+        context = new_context(browser, viewport=viewport, **options)
         contexts.append(context)
         return AppPage(context.new_page(), app_server.url, app_server)
 
