@@ -53,6 +53,7 @@ DESCRIPTIONS = {
     "Lab": "Switch each bug on and off; see the code, the outcome and the charts.",
     "Compare": "Buggy and fixed drafts on the same axes.",
     "Your data": "Upload or paste a CSV file and fit your own line.",
+    "Why it is slow": "Learning rate, conditioning and optimizers: why 10,000 iterations.",
 }
 for column, (path, label, icon) in zip(st.columns(len(DESCRIPTIONS)), layout.PAGES[1:], strict=True):
     with column:

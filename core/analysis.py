@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.data import Dataset, least_squares
-from core.drafts import LoopConfig
+from core.drafts import Algorithm, LoopConfig, Loss
 from core.results import RunResult
 
 SPLIT_COLUMNS = ["iteration", "m_grad", "m_carried", "m_fresh", "b_grad", "b_carried", "b_fresh"]
@@ -59,30 +59,41 @@ def momentum_sentence() -> str:
     )
 
 
-def hessian_at_optimum(data: Dataset) -> np.ndarray:
-    """The Hessian of the RMSE over (m, b) at the least-squares line.
+def hessian_at_optimum(data: Dataset, loss: Loss = Loss.RMSE, center: bool = False) -> np.ndarray:
+    """The Hessian of the loss over the loop's (m, b) at the least-squares line.
 
-    RMSE = sqrt(MSE) and the gradient of the MSE vanishes at its minimum, so there the Hessian of
-    the RMSE is the MSE's, ``2 * [[mean(x**2), mean(x)], [mean(x), 1]]``, divided by ``2 * RMSE``.
+    The MSE's is ``2 * [[mean(x**2), mean(x)], [mean(x), 1]]`` everywhere. RMSE = sqrt(MSE) and the
+    gradient of the MSE vanishes at its minimum, so there the RMSE's is the MSE's divided by
+    ``2 * RMSE``. With x centred the loop's x is ``x - mean(x)``, so ``mean(x)`` is 0 in it.
     """
     x = np.asarray(data.x, dtype=np.float64)
+    if center:
+        x = x - x.mean()
     moments = np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
-    return moments / least_squares(data).rmse
+    return 2 * moments if loss is Loss.MSE else moments / least_squares(data).rmse
 
 
-def stability_limit(data: Dataset) -> float | None:
+def stability_limit(data: Dataset, loss: Loss = Loss.RMSE, center: bool = False) -> float | None:
     """The largest learning rate at which gradient descent settles on the least-squares line: 2 / the
-    Hessian's largest eigenvalue. None when the line fits exactly (the RMSE has a kink there, no Hessian)."""
-    if least_squares(data).rmse == 0:
+    Hessian's largest eigenvalue. None for the RMSE when the line fits exactly (a kink there, no Hessian)."""
+    if loss is Loss.RMSE and least_squares(data).rmse == 0:
         return None
-    return float(2 / np.linalg.eigvalsh(hessian_at_optimum(data))[-1])
+    return float(2 / np.linalg.eigvalsh(hessian_at_optimum(data, Loss(loss), center))[-1])
 
 
-def condition_number(data: Dataset) -> float | None:
-    """How much more the loss curves across its valley than along it: the Hessian's eigenvalue ratio."""
+def limit_for(config: LoopConfig, data: Dataset) -> float | None:
+    """``stability_limit`` for the loop ``config`` writes; None where plain gradient descent's limit does not
+    apply: momentum and Adam (which scale their steps otherwise) and gradients never zeroed."""
+    plain = not config.optimizer or config.algorithm is Algorithm.SGD
+    return stability_limit(data, config.loss, config.center) if plain and config.zero_grad else None
+
+
+def condition_number(data: Dataset, center: bool = False) -> float | None:
+    """How much more the loss curves across its valley than along it: the Hessian's eigenvalue ratio
+    (the same for the RMSE and the MSE: their Hessians at the optimum differ by a factor)."""
     if least_squares(data).rmse == 0:
         return None
-    low, high = np.linalg.eigvalsh(hessian_at_optimum(data))
+    low, high = np.linalg.eigvalsh(hessian_at_optimum(data, center=center))
     return float(high / low)
 
 

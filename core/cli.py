@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core import engine
-from core.data import BUILTIN_DATASETS
-from core.drafts import DRAFTS, SOLUTION, ConfigError, LoopConfig, Update
+from core import analysis, convergence, engine
+from core.data import BUILTIN_DATASETS, load_builtin
+from core.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError, LoopConfig, Loss, Update
 from core.printout import report_lines
 
 
@@ -44,21 +44,62 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lr", type=float, metavar="X", help="learning rate (default 0.02)")
     parser.add_argument("--dataset", choices=list(BUILTIN_DATASETS), help="default: solution")
     parser.add_argument("--print-first", type=int, default=0, metavar="N", help="print the first N iterations")
+    parser.add_argument("--loss", choices=[loss.value for loss in Loss], help="default: rmse, the lesson's")
+    parser.add_argument(
+        "--center", action="store_true", default=None, help="centre x; (m, b) printed for the original x"
+    )
+    parser.add_argument(
+        "--optimizer",
+        choices=[algorithm.value for algorithm in Algorithm],
+        help="update with torch.optim: sgd, momentum (0.9), adam, or momentum-1 (momentum 1, no dampening)",
+    )
+    parser.add_argument(
+        "--sweep-lr", metavar="LO:HI:N", help="run at N learning rates from LO to HI (log spaced), one row each"
+    )
+    parser.add_argument("--notebook", metavar="PATH", help="write these settings as a Jupyter notebook to PATH")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> LoopConfig:
     """The draft (or the solution) with every flag given on top of it."""
     base = DRAFTS[args.draft] if args.draft else SOLUTION
-    if base.optimizer and (args.no_grad is not None or args.update is not None):
+    if (base.optimizer or args.optimizer) and (args.no_grad is not None or args.update is not None):
         # LoopConfig would quietly ignore them; a flag that changes nothing deserves a word.
-        raise ConfigError("--update, --inside-no-grad and --outside-no-grad do not apply to torch.optim.SGD")
+        algorithm = Algorithm(args.optimizer) if args.optimizer else base.algorithm
+        raise ConfigError(
+            f"--update, --inside-no-grad and --outside-no-grad do not apply to torch.optim.{algorithm.class_name}"
+        )
     changes = {
         name: getattr(args, name)
-        for name in ("no_grad", "update", "zero_grad", "iterations", "lr", "dataset")
+        for name in ("no_grad", "update", "zero_grad", "iterations", "lr", "dataset", "loss", "center")
         if getattr(args, name) is not None
     }
+    if args.optimizer is not None:
+        changes.update(optimizer=True, algorithm=Algorithm(args.optimizer))
     return base.with_changes(**changes)
+
+
+def parse_sweep(text: str) -> list[float]:
+    """``LO:HI:N`` as the sweep's learning rates; ConfigError with a message if it is not one."""
+    parts = text.split(":")
+    try:
+        low, high, points = float(parts[0]), float(parts[1]), int(parts[2])
+    except (ValueError, IndexError):
+        raise ConfigError(f"--sweep-lr takes LO:HI:N, such as 1e-4:1:20, not {text!r}") from None
+    if len(parts) != 3:
+        raise ConfigError(f"--sweep-lr takes LO:HI:N, such as 1e-4:1:20, not {text!r}")
+    return convergence.sweep_rates(low, high, points)
+
+
+def sweep_lines(config: LoopConfig, rates: list[float]) -> list[str]:
+    """The sweep as the command prints it: one row per learning rate, then the stability limit."""
+    data = load_builtin(config.dataset)
+    table = convergence.sweep(config, data, rates, engine.run)
+    lines = ["lr\tfinal loss\tbehaviour"]
+    lines += [f"{row.lr:g}\t{row.final_loss:.6g}\t{row.behaviour}" for row in table.itertuples()]
+    limit = analysis.limit_for(config, data)
+    lines.append("no stability limit applies to this loop" if limit is None else f"stability limit ≈ {limit:.3g}")
+    return lines
 
 
 def arguments(config: LoopConfig, print_first: int = 0) -> list[str]:
@@ -66,12 +107,13 @@ def arguments(config: LoopConfig, print_first: int = 0) -> list[str]:
     if (config.m0, config.b0) != (SOLUTION.m0, SOLUTION.b0):
         raise ValueError("the command line always starts from (m, b) = (0, 0)")
     if config.optimizer:
-        flags = ["--draft", "sgd"]
+        flags = ["--optimizer", config.algorithm.value]
     else:
         where = "--inside-no-grad" if config.no_grad else "--outside-no-grad"
         flags = [where, "--update", config.update.value]
     flags += ["--zero-grads" if config.zero_grad else "--keep-grads", "--iterations", str(config.iterations)]
-    flags += ["--lr", repr(config.lr), "--dataset", config.dataset]
+    flags += ["--lr", repr(config.lr), "--dataset", config.dataset, "--loss", config.loss.value]
+    flags += ["--center"] if config.center else []
     return flags + (["--print-first", str(print_first)] if print_first else [])
 
 
@@ -83,11 +125,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--print-first must be 0 or more")
     try:
         config = config_from_args(args)
+        rates = parse_sweep(args.sweep_lr) if args.sweep_lr is not None else None
     except ConfigError as error:
         parser.error(str(error))
+    if args.notebook is not None:
+        return _write_notebook(parser, config, args.notebook, args.print_first)
+    if rates is not None:
+        print("\n".join(sweep_lines(config, rates)))
+        return 0
     result = engine.run(config)
     print("\n".join(report_lines(result, args.print_first)))
     return 0 if result.outcome.finished else 1
+
+
+def _write_notebook(parser: argparse.ArgumentParser, config: LoopConfig, path: str, print_first: int) -> int:
+    """Write the notebook of ``config``; a path that cannot be written is a bad argument (status 2)."""
+    from core import notebook  # nbformat: only when a notebook is asked for
+
+    try:
+        notebook.write(config, path, print_first)
+    except OSError as error:
+        parser.error(f"--notebook cannot write {path!r}: {error.strerror or error}")
+    print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":

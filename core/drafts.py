@@ -31,6 +31,41 @@ class Update(StrEnum):
         return f"{self.words} ({self.statement()})"
 
 
+class Loss(StrEnum):
+    """The loss the loop minimises: its URL value, its code, its trailing comment, and its name in words."""
+
+    RMSE = "rmse", "torch.sqrt(torch.mean((yhat - y)**2))", "# root mean square error", "root mean square error"
+    MSE = "mse", "torch.mean((yhat - y)**2)", "# mean square error", "mean square error"
+
+    def __new__(cls, value: str, code: str, comment: str, words: str) -> Loss:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.code, member.comment, member.words = code, comment, words
+        return member
+
+
+class Algorithm(StrEnum):
+    """Which ``torch.optim`` optimizer does the update (with ``LoopConfig.optimizer`` on): its URL value,
+    its class in ``torch.optim``, the keyword arguments it is given besides ``lr``, and its name in words."""
+
+    SGD = "sgd", "SGD", (), "plain SGD"
+    MOMENTUM = "momentum", "SGD", (("momentum", 0.9),), "SGD with momentum 0.9"
+    ADAM = "adam", "Adam", (), "Adam"
+    # Momentum that never fades: the accumulation bug (gradients never zeroed) in exact arithmetic.
+    MOMENTUM_1 = "momentum-1", "SGD", (("momentum", 1), ("dampening", 0)), "SGD with momentum 1, no dampening"
+
+    def __new__(cls, value: str, class_name: str, options: tuple, words: str) -> Algorithm:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.class_name, member.options, member.words = class_name, dict(options), words
+        return member
+
+    def constructor(self, lr: str = "lr") -> str:
+        """The optimizer's construction as code: ``torch.optim.SGD([m, b], lr=0.02, momentum=0.9)``."""
+        options = "".join(f", {name}={value!r}" for name, value in self.options.items())
+        return f"torch.optim.{self.class_name}([m, b], lr={lr}{options})"
+
+
 # Bounds a user may choose from; anything outside is refused, never clamped.
 ITERATIONS_RANGE = (1, 100_000)
 LR_RANGE = (1e-6, 100.0)
@@ -48,6 +83,10 @@ class LoopConfig:
     With ``optimizer`` on, ``torch.optim.SGD`` does the update (``optimizer.step()``), so
     ``no_grad`` and ``update`` do not apply: they are normalised to the solution's values, and
     two configurations that differ only in them are equal (same run, same cache entry).
+    ``algorithm`` applies only with ``optimizer`` (plain SGD without it, likewise normalised).
+
+    With ``center`` the code fits ``m*(x - mean(x)) + b`` and turns ``b`` back into the original
+    coordinates after the loop; ``m0`` and ``b0`` are the centred loop's start.
     """
 
     no_grad: bool = True  # the update is wrapped in `with torch.no_grad():`
@@ -59,11 +98,19 @@ class LoopConfig:
     b0: float = 0.0
     dataset: str = DEFAULT_DATASET
     optimizer: bool = False  # torch.optim.SGD([m, b], lr=lr) does the update: the idiomatic draft
+    loss: Loss = Loss.RMSE  # the lesson's loss, or the mean square error
+    center: bool = False  # x has its mean subtracted; results are mapped back to the original x
+    algorithm: Algorithm = Algorithm.SGD  # which torch.optim optimizer, with the optimizer on
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "update", Update(self.update))
-        if not isinstance(self.optimizer, bool):
-            raise ConfigError(f"The optimizer setting must be True or False, not {self.optimizer!r}.")
+        object.__setattr__(self, "loss", Loss(self.loss))
+        object.__setattr__(self, "algorithm", Algorithm(self.algorithm))
+        for name in ("optimizer", "center"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"The {name} setting must be True or False, not {getattr(self, name)!r}.")
+        if not self.optimizer:  # without an optimizer there is no algorithm to choose: one value, one cache entry
+            object.__setattr__(self, "algorithm", Algorithm.SGD)
         if self.optimizer:
             # optimizer.step() updates in place under no_grad: what the solution writes by hand.
             object.__setattr__(self, "no_grad", True)
@@ -177,7 +224,13 @@ def differences(config: LoopConfig) -> list[str]:
     """How a configuration's loop departs from the solution's, in plain words."""
     found = []
     if config.optimizer:
-        found.append("written with torch.optim.SGD (optimizer.step() updates m and b)")
+        found.append(f"written with torch.optim.{config.algorithm.class_name} (optimizer.step() updates m and b)")
+    if config.optimizer and config.algorithm.options:
+        found.append(f"the optimizer is {config.algorithm.words}")
+    if config.loss is not SOLUTION.loss:
+        found.append(f"the loss is the {config.loss.words}")
+    if config.center:
+        found.append("x centred (its mean subtracted)")
     if not config.no_grad:
         found.append("update outside torch.no_grad()")
     if config.update != SOLUTION.update:

@@ -3,12 +3,16 @@
 The lesson's statements run exactly as the code panel shows them (see ``core.source``), side by
 side in ``_loop`` as a learner writes them; the engine only watches, from hooks beside them
 (minGPT's ``on_batch_end``): it records each iteration's values before the update, the tensor
-facts and autograd graphs of the first iterations, the warnings torch emits, and, from the line
+facts and autograd graphs of a few iterations (``core.recording``), the warnings torch emits, and, from the line
 of the traceback, which statement raised. Only the lesson's statements are caught, so a bug in
 the engine itself still fails loudly.
 
-With ``config.optimizer`` the update and the zeroing are ``torch.optim.SGD``'s own
-``optimizer.step()`` and ``optimizer.zero_grad()``; everything else is the same loop.
+With ``config.optimizer`` the update and the zeroing are the ``torch.optim`` optimizer's own
+``optimizer.step()`` and ``optimizer.zero_grad()`` (SGD, momentum or Adam, as ``config.algorithm``
+says); everything else is the same loop. ``config.loss`` picks the RMSE or the MSE. With
+``config.center`` the loop runs on ``x - mean(x)``, and every ``b`` the run records (each row, the
+final line) is turned back into the original coordinates, ``b - m*mean(x)``, as the code's last
+statement does; the gradients recorded are the centred loop's own ``.grad``.
 """
 
 from __future__ import annotations
@@ -20,13 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import torch
 
 from core import warning_capture
 from core.data import Dataset, load_builtin
-from core.drafts import LoopConfig, Update
-from core.graph import graph_dot
+from core.drafts import LoopConfig, Loss, Update
+from core.recording import FACT_ITERATIONS, MILESTONES, Watcher, peek_grad, recorded_iterations  # noqa: F401
 from core.results import (  # noqa: F401  (re-exported: what a run returns)
     COLUMNS,
     GraphSnapshot,
@@ -39,9 +42,6 @@ from core.results import (  # noqa: F401  (re-exported: what a run returns)
     Status,
     TensorFacts,
 )
-
-FACT_ITERATIONS = 3  # the tensor facts are recorded for this many first iterations
-GRAPH_ITERATIONS = 2  # the autograd graphs are recorded for this many (no more than FACT_ITERATIONS)
 
 # Called after each iteration with (iteration, total); returning True stops the run there.
 OnStep = Callable[[int, int], bool | None]
@@ -87,6 +87,19 @@ def _forgotten(m, b):
     return m, b
 
 
+def _rmse_loss(yhat, y):
+    """The lesson's loss: the root mean square error."""
+    return torch.sqrt(torch.mean((yhat - y) ** 2))
+
+
+def _mse_loss(yhat, y):
+    """The mean square error: the RMSE without its square root."""
+    return torch.mean((yhat - y) ** 2)
+
+
+_LOSSES = {Loss.RMSE: _rmse_loss, Loss.MSE: _mse_loss}
+
+
 def _manual_steps(config: LoopConfig) -> tuple[Step, Step]:
     """The lesson's hand-written update, wrapped in no_grad or not, and its zeroing (or none)."""
     update, lr = _UPDATES[config.update], config.lr
@@ -100,8 +113,14 @@ def _manual_steps(config: LoopConfig) -> tuple[Step, Step]:
     return update_step, _zero_grads if config.zero_grad else _forgotten
 
 
+def make_optimizer(config: LoopConfig, m: torch.Tensor, b: torch.Tensor) -> torch.optim.Optimizer:
+    """The configured ``torch.optim`` optimizer over ``[m, b]``: what ``config.algorithm.constructor()`` writes."""
+    algorithm = config.algorithm
+    return getattr(torch.optim, algorithm.class_name)([m, b], lr=config.lr, **algorithm.options)
+
+
 def _sgd_steps(config: LoopConfig, optimizer: torch.optim.Optimizer) -> tuple[Step, Step]:
-    """torch.optim.SGD's step, then its zero_grad() unless forgotten: m and b stay the same tensors."""
+    """The optimizer's step, then its zero_grad() unless forgotten: m and b stay the same tensors."""
 
     def step(m, b):
         """``optimizer.step()``: m and b updated in place, under no_grad."""
@@ -114,116 +133,6 @@ def _sgd_steps(config: LoopConfig, optimizer: torch.optim.Optimizer) -> tuple[St
         return m, b
 
     return step, zeroing if config.zero_grad else _forgotten
-
-
-def peek_grad(tensor: torch.Tensor) -> torch.Tensor | None:
-    """``tensor.grad`` without the warning torch gives when a non-leaf's grad is read.
-
-    A non-leaf that does not retain its gradient never holds one, so this is what reading
-    ``.grad`` returns, minus the warning that belongs to the lesson's own statements.
-    """
-    if tensor.is_leaf or tensor.retains_grad:
-        return tensor.grad
-    return None
-
-
-def _param_facts(tensor: torch.Tensor, start_ptr: int) -> ParamFacts:
-    """A parameter's facts now, its memory compared with where it started."""
-    grad = peek_grad(tensor)
-    return ParamFacts(
-        is_leaf=tensor.is_leaf,
-        requires_grad=tensor.requires_grad,
-        grad_fn=type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else None,
-        grad_is_none=grad is None,
-        grad=None if grad is None else grad.item(),
-        data_ptr_changed=tensor.data_ptr() != start_ptr,
-    )
-
-
-class _Watcher:
-    """Collects what the engine records, outside the lesson's statements."""
-
-    def __init__(self, m: torch.Tensor, b: torch.Tensor, caught: list, rows: list):
-        self.rows: list[tuple[int, float, float, float, float, float]] = rows
-        self.facts: list[TensorFacts] = []
-        self.graphs: list[GraphSnapshot] = []
-        self.warnings: list[LessonWarning] = []
-        self.caught = caught  # every warning the run's thread emitted, in order
-        self.warnings_seen = 0
-        self.start_ptrs = (m.data_ptr(), b.data_ptr())
-        # The starting leaves by identity, to name them in graphs even after `m` is reassigned.
-        # Holding them keeps their ids from being reused for the whole run.
-        self.leaves = (m, b)
-        self.names = {id(m): "m", id(b): "b"}
-
-    def record_row(self, i, m, b, loss_value) -> None:
-        """One trajectory row: the iteration's values before its update."""
-        m_grad, b_grad = peek_grad(m), peek_grad(b)
-        self.rows.append(
-            (
-                i,
-                m.item(),
-                b.item(),
-                math.nan if m_grad is None else m_grad.item(),
-                math.nan if b_grad is None else b_grad.item(),
-                loss_value,
-            )
-        )
-
-    def record_facts(self, i, moment, m, b, yhat, x, y) -> None:
-        """The lesson's tensor facts at one moment of iteration ``i``."""
-        self.facts.append(
-            TensorFacts(
-                iteration=i,
-                moment=moment,
-                m=_param_facts(m, self.start_ptrs[0]),
-                b=_param_facts(b, self.start_ptrs[1]),
-                yhat_is_leaf=yhat.is_leaf,
-                yhat_requires_grad=yhat.requires_grad,
-                yhat_retains_grad=yhat.retains_grad,
-                x_requires_grad=x.requires_grad,
-                y_requires_grad=y.requires_grad,
-            )
-        )
-
-    def record_loss_graph(self, i, loss) -> None:
-        """The graph behind the loss, after backward."""
-        self.graphs.append(GraphSnapshot(i, "loss", graph_dot(loss, self.names, "loss")))
-
-    def record_parameter_graphs(self, i, m, b) -> None:
-        """The graph behind a parameter that the update turned into a non-leaf."""
-        for name, tensor in (("m", m), ("b", b)):
-            if tensor.grad_fn is not None:
-                label = f"{name} after the update"
-                self.graphs.append(GraphSnapshot(i, name, graph_dot(tensor, self.names, label)))
-
-    def collect_warnings(self, iteration: int) -> None:
-        """The warnings caught since the last collection, as emitted during ``iteration``."""
-        for w in self.caught[self.warnings_seen :]:
-            self.warnings.append(LessonWarning(w.category.__name__, str(w.message), iteration))
-        self.warnings_seen = len(self.caught)
-
-    def ended(self, status: Status, m, b, **details) -> Outcome:
-        """The outcome of a run that ended with ``status`` at parameters ``m`` and ``b``."""
-        return Outcome(
-            status=status,
-            iterations_run=len(self.rows),
-            final_m=m.item(),
-            final_b=b.item(),
-            warnings=tuple(self.warnings),
-            **details,
-        )
-
-    def raised(self, iteration: int, m, b, statement: Statement, error: Exception) -> Outcome:
-        """The outcome of a run whose ``statement`` raised ``error``."""
-        self.collect_warnings(iteration)
-        lesson_error = LessonError(type(error).__name__, str(error), iteration, statement)
-        return self.ended(Status.RAISED, m, b, error=lesson_error)
-
-    def trajectory(self) -> pd.DataFrame:
-        """The recorded rows as a table with the lesson's dtypes."""
-        frame = pd.DataFrame(self.rows, columns=COLUMNS)
-        return frame.astype({"iteration": "int64"})
 
 
 class _Stop(Exception):
@@ -245,9 +154,11 @@ class _Run:
     y: torch.Tensor
     update: Step  # the configured update, or optimizer.step()
     zero_grads: Step  # the zeroing, optimizer.zero_grad(), or nothing when forgotten
-    watcher: _Watcher
+    loss_of: Callable  # (yhat, y) -> the configured loss
+    watcher: Watcher
     on_step: OnStep | None = None
     loss_value: float = math.nan  # this iteration's loss, kept by on_loss for on_backward
+    recorded: frozenset[int] = frozenset()  # iterations whose tensor facts and graphs are kept
 
     @classmethod
     def start(cls, config: LoopConfig, screentime, sleep, caught: list, on_step: OnStep | None, rows: list) -> _Run:
@@ -256,11 +167,17 @@ class _Run:
         b = torch.tensor([config.b0], requires_grad=True, dtype=torch.float32)
         x = torch.from_numpy(screentime)
         y = torch.from_numpy(sleep)
+        x_mean = None
+        if config.center:
+            x_mean = x.mean()  # centre x: the loop fits m*(x - mean) + b
+            x = x - x_mean
         if config.optimizer:
-            update, zero_grads = _sgd_steps(config, torch.optim.SGD([m, b], lr=config.lr))
+            update, zero_grads = _sgd_steps(config, make_optimizer(config, m, b))
         else:
             update, zero_grads = _manual_steps(config)
-        return cls(config, m, b, x, y, update, zero_grads, _Watcher(m, b, caught, rows), on_step)
+        watcher = Watcher(m, b, caught, rows, x_mean)
+        recorded = recorded_iterations(config.iterations)
+        return cls(config, m, b, x, y, update, zero_grads, _LOSSES[config.loss], watcher, on_step, recorded=recorded)
 
     def on_loss(self, i: int, loss: torch.Tensor) -> None:
         """Before backward(): keep the loss's value; a loss no longer finite ends the run, diverged."""
@@ -272,17 +189,15 @@ class _Run:
     def on_backward(self, i: int, m, b, yhat, loss) -> None:
         """Where the lesson prints: the values before the update; facts and graph of the first iterations."""
         self.watcher.record_row(i, m, b, self.loss_value)
-        if i < FACT_ITERATIONS:  # the first iterations only: the hot loop stays bare
+        if i in self.recorded:  # a few iterations only: the hot loop stays bare
             self.watcher.record_facts(i, "before update", m, b, yhat, self.x, self.y)
-            if i < GRAPH_ITERATIONS:
-                self.watcher.record_loss_graph(i, loss)
+            self.watcher.record_loss_graph(i, loss)
 
     def on_batch_end(self, i: int, m, b, yhat) -> None:
         """After the update and zeroing: facts and graphs of the first iterations, new warnings, on_step."""
-        if i < FACT_ITERATIONS:
+        if i in self.recorded:
             self.watcher.record_facts(i, "after update", m, b, yhat, self.x, self.y)
-            if i < GRAPH_ITERATIONS:
-                self.watcher.record_parameter_graphs(i, m, b)
+            self.watcher.record_parameter_graphs(i, m, b)
         if len(self.watcher.caught) > self.watcher.warnings_seen:
             self.watcher.collect_warnings(i)
         if self.on_step is not None and self.on_step(i, self.config.iterations):
@@ -335,11 +250,11 @@ def run(
 def _loop(lesson: _Run) -> Outcome:
     """The lesson's loop as the learner writes it, with the hooks that watch it beside the statements."""
     m, b, x, y = lesson.m, lesson.b, lesson.x, lesson.y
-    update, zero_grads = lesson.update, lesson.zero_grads
+    update, zero_grads, loss_of = lesson.update, lesson.zero_grads, lesson.loss_of
     try:
         for i in range(lesson.config.iterations):
             yhat = m * x + b
-            loss = torch.sqrt(torch.mean((yhat - y) ** 2))  # root mean square error
+            loss = loss_of(yhat, y)  # torch.sqrt(torch.mean((yhat - y)**2)): the RMSE, or the MSE
             lesson.on_loss(i, loss)  # a loss no longer finite ends the run here: diverged
             loss.backward()  # reverse-mode differentiation
             lesson.on_backward(i, m, b, yhat, loss)  # where the lesson prints: the values before the update
@@ -353,6 +268,7 @@ def _loop(lesson: _Run) -> Outcome:
         if statement is None:
             raise  # the engine's own code raised: a bug, not the lesson's outcome
         return lesson.watcher.raised(i, m, b, statement, error)  # the lesson's outcome: torch's error
+    # The RMSE whatever the loss, so runs compare; ended() maps b back as the code's last statement does.
     return lesson.watcher.ended(Status.FINISHED, m, b, final_loss=_rmse(m, b, x, y))
 
 
@@ -360,7 +276,7 @@ def _loop(lesson: _Run) -> Outcome:
 # stops at in _loop's frame names the statement that raised.
 _STATEMENT_CODE = {
     "yhat = m * x + b": Statement.FORWARD,
-    "loss = torch.sqrt(": Statement.LOSS,
+    "loss = loss_of(": Statement.LOSS,
     "loss.backward()": Statement.BACKWARD,
     "m, b = update(m, b)": Statement.UPDATE,  # Statement.STEP when torch.optim.SGD runs the loop
     "m, b = zero_grads(m, b)": Statement.ZEROING,

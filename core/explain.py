@@ -16,7 +16,7 @@ import numpy as np
 
 from core import analysis
 from core.data import Dataset, Line
-from core.drafts import LoopConfig, Update
+from core.drafts import LoopConfig, Loss, Update
 from core.results import ParamFacts, RunResult, Statement, Status, TensorFacts
 
 CONVERGED_WITHIN = 0.001  # the loss over the last iterations within 0.1% of the least-squares RMSE
@@ -60,7 +60,7 @@ def ending(result: RunResult, best: Line) -> Ending:
     finals = [] if outcome.final_loss is None else [outcome.final_loss]
     m = np.append(tail["m"].to_numpy(), outcome.final_m)
     b = np.append(tail["b"].to_numpy(), outcome.final_b)
-    loss = np.append(tail["loss"].to_numpy(), finals)
+    loss = np.append(as_rmse(result, tail["loss"].to_numpy()), finals)
     return Ending(
         iterations=len(tail),
         m_range=(float(m.min()), float(m.max())),
@@ -70,6 +70,11 @@ def ending(result: RunResult, best: Line) -> Ending:
         back_and_forth=_went_back(m) or _went_back(b),
         falling=bool(loss[-1] < loss[0]),
     )
+
+
+def as_rmse(result: RunResult, losses: np.ndarray) -> np.ndarray:
+    """A run's recorded losses as RMSE, whatever loss it minimised (the MSE is the RMSE squared)."""
+    return np.sqrt(losses) if result.config.loss is Loss.MSE else losses
 
 
 def _went_back(values: np.ndarray) -> bool:
@@ -170,7 +175,7 @@ def _apart(first: float, second: float) -> tuple[str, str]:
 
 def _limit(result: RunResult, data: Dataset | None) -> str:
     """The learning rate against the data's stability limit, in words; empty without the data or a limit."""
-    limit = analysis.stability_limit(data) if data is not None else None
+    limit = analysis.limit_for(result.config, data) if data is not None else None
     if limit is None:
         return ""
     side = "above" if result.config.lr > limit else "below"
@@ -198,7 +203,7 @@ def _descending(result: RunResult, best: Line, data: Dataset | None) -> str:
     config, end = result.config, ending(result, best)
     now, least = _apart(result.outcome.final_loss, best.rmse)
     parts = [f"After {config.iterations:,} iterations {_so_far(end)}: RMSE {now}, against {least} at best."]
-    limit = analysis.stability_limit(data) if data is not None else None
+    limit = analysis.limit_for(config, data) if data is not None else None
     if limit is not None and config.lr > limit:
         parts.append(f"{_limit(result, data)} Above it the loop ends up bouncing around the minimum.")
     elif limit is not None and end.falling:
@@ -206,7 +211,7 @@ def _descending(result: RunResult, best: Line, data: Dataset | None) -> str:
             f"More iterations get closer; a larger learning rate helps only up to this data's stability limit, "
             f"{limit:.4g} (2 / the largest eigenvalue of the loss's Hessian at the least-squares line)."
         )
-        parts.append(_slowness(data))
+        parts.append(_slowness(data, config.center))
     return " ".join(parts)
 
 
@@ -215,10 +220,10 @@ def _so_far(end: Ending) -> str:
     return "the loss is still falling" if end.falling else "the loss has stopped falling, short of the best"
 
 
-def _slowness(data: Dataset) -> str:
+def _slowness(data: Dataset, center: bool = False) -> str:
     """Why descent is slow: the loss's valley is much steeper across than along (its condition number)."""
     return (
-        f"The slowness is the loss's shape: it curves {analysis.condition_number(data):,.0f} times more across "
+        f"The slowness is the loss's shape: it curves {analysis.condition_number(data, center):,.0f} times more across "
         "its valley than along it (the condition number of its Hessian), so a rate small enough for the steep "
         "direction crawls along the shallow one."
     )

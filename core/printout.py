@@ -20,9 +20,17 @@ def iteration_line(row) -> str:
     )
 
 
-def report_lines(result: RunResult, print_first: int) -> list[str]:
-    """Everything printed for a run: the first iterations, the warnings, the last line."""
-    lines = [iteration_line(row) for row in result.trajectory.head(print_first).itertuples()]
+def report_lines(result: RunResult, print_first: int, *, through: int | None = None) -> list[str]:
+    """Everything printed for a run: the first iterations, the warnings, the last line.
+
+    With ``through`` (the step-through's iteration) beyond the first ``print_first``, the
+    ``print_first`` iterations that end at it are printed instead, after a line saying which
+    iterations are left out, so the printout follows the step-through.
+    """
+    rows = result.trajectory
+    start = 0 if through is None else max(0, min(through, len(rows) - 1) - print_first + 1)
+    lines = [f"... (iterations 0 to {start - 1:,} printed too, not shown here)"] if start else []
+    lines += [iteration_line(row) for row in rows.iloc[start : start + print_first].itertuples()]
     lines += [f"{w.category}: {w.message} (iteration {w.iteration})" for w in result.outcome.warnings]
     lines.append(result.outcome.last_line())
     return lines

@@ -64,7 +64,9 @@ with effects.container(key="lab_effects", gap="small"):
 
 with controls:
     panels.code_panel(config, data)
-    views.script_download(config, data, int(st.session_state.get(FIRST, 5)))
+    with st.container(horizontal=True, gap="small"):
+        views.script_download(config, data, int(st.session_state.get(FIRST, 5)))
+        views.notebook_download(config, data, int(st.session_state.get(FIRST, 5)))
 
 
 def draw_live(partial) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from core.cli import arguments, build_parser, config_from_args, main
 from core.drafts import DRAFTS, SOLUTION, LoopConfig, Update
+from core.printout import report_lines
 from tests.conftest import ROOT
 
 ITERATION_0 = "iteration 0: (m, b) = (0.0, 0.0), (m.grad, b.grad) = (-6.635, -0.917), loss = 5.659"
@@ -139,3 +140,12 @@ def test_arguments_make_the_cli_run_the_configuration(config):
 def test_arguments_need_the_lessons_start():
     with pytest.raises(ValueError, match="starts from"):
         arguments(SOLUTION.with_changes(m0=1.0))
+
+
+def test_the_printout_follows_the_step_through(run):
+    result = run(SOLUTION.with_changes(iterations=100))
+    lines = report_lines(result, 5, through=50)
+    assert lines[0] == "... (iterations 0 to 45 printed too, not shown here)"
+    assert lines[1].startswith("iteration 46: ") and lines[5].startswith("iteration 50: ")
+    assert report_lines(result, 5, through=3) == report_lines(result, 5)  # within the first five: as printed
+    assert report_lines(result, 5, through=500)[5].startswith("iteration 99: ")  # past the end: the last five

@@ -6,7 +6,7 @@ import re
 
 import torch
 
-from core import engine
+from core import engine, graph_reading
 from core.drafts import DRAFTS, SOLUTION
 from core.graph import graph_dot
 
@@ -79,11 +79,11 @@ def test_draft_1s_second_loss_graph_passes_through_the_update(run):
         assert [labels[p] for p in parents(edges, update)] == ["MulBackward0" if name == "m" else "AddBackward0"]
 
 
-def test_graphs_are_recorded_for_the_first_two_iterations_only(run):
+def test_graphs_are_recorded_for_the_first_iterations_and_the_last_only(run):
     solution = run(SOLUTION.with_changes(iterations=5))
-    assert [(g.iteration, g.what) for g in solution.graphs] == [(0, "loss"), (1, "loss")]
+    assert [(g.iteration, g.what) for g in solution.graphs] == [(0, "loss"), (1, "loss"), (2, "loss"), (4, "loss")]
     # Later loss graphs look the same: the leaves stay the same tensors.
-    assert solution.graphs[0].dot == solution.graphs[1].dot
+    assert len({g.dot for g in solution.graphs}) == 1
     sgd = run(DRAFTS["sgd"].with_changes(iterations=5))
     assert [g.dot for g in sgd.graphs] == [g.dot for g in solution.graphs]
     draft_1 = run(DRAFTS["1"].with_changes(iterations=2))
@@ -118,3 +118,29 @@ def test_an_unnamed_leaf_and_awkward_labels_stay_valid_dot():
     labels, _, _ = parse(graph_dot(m * 3, label='say "hi" \\ bye'))
     assert "leaf tensor\\nAccumulateGrad" in labels.values()
     assert 'say \\"hi\\" \\\\ bye' in labels.values()
+
+
+def test_the_graph_of_draft_1s_second_iteration_reaches_back_to_the_old_leaf(run):
+    looped = run(DRAFTS["1"].with_changes(iterations=2))
+    sentence = graph_reading.reaches_back(looped, 1)
+    assert "through `SubBackward0` recorded by an earlier update, to the starting leaf `m`" in sentence
+    assert "not a leaf but that update's result (`grad_fn` `SubBackward0`)" in sentence
+    assert "its `.grad` was `None`" in sentence  # the facts recorded after that backward()
+    assert graph_reading.path_to_leaf(looped.graphs[0].dot) == [
+        "SqrtBackward0",
+        "MeanBackward0",
+        "PowBackward0",
+        "SubBackward0",
+        "AddBackward0",
+        "MulBackward0",
+    ]
+    assert "nothing from an earlier iteration" in graph_reading.reaches_back(looped, 0)
+    assert "iteration 1's differs from iteration 0's" in graph_reading.sameness(looped.graphs)
+
+
+def test_the_solutions_graphs_are_recorded_at_a_few_iterations_and_are_all_the_same(run):
+    solution = run(DRAFTS["4"])
+    assert sorted({g.iteration for g in solution.graphs}) == [0, 1, 2, 10, 100, 1_000, 9_999]
+    assert "nothing from an earlier iteration" in graph_reading.reaches_back(solution, 1_000)
+    assert graph_reading.sameness(solution.graphs).startswith("All of them are the same graph")
+    assert graph_reading.reaches_back(solution, 5) is None  # not recorded: nothing is claimed

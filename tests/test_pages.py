@@ -350,12 +350,28 @@ def test_inside_the_tensors_shows_the_graph_and_facts_of_draft_1():
 def test_inside_the_tensors_says_which_iteration_its_table_shows():
     at = open_page("pages/2_Lab.py", view="Inside the tensors", update="data", iterations="10", at="3")
     assert not at.exception
-    assert "This table shows iteration 2, not 3: tensor facts are recorded for iterations 0 to 2 only." in texts(
-        at.caption
+    assert (
+        "This table shows iteration 2, the last recorded before 3: tensor facts are recorded at iterations 0, 1, 2, 9."
+        in (texts(at.caption))
     )
     shown = texts(at.markdown)
     assert "keeps the tensor `m` and replaces its data), `m` is still a leaf that requires grad" in shown
     assert "It sits in new memory" in shown
+
+
+def test_the_step_through_moves_the_graph_the_printout_and_the_nudge():
+    at = open_page(
+        "pages/2_Lab.py", view="Inside the tensors", no_grad="false", update="reassign", iterations="2", at="1"
+    )
+    assert "**Iteration 1: the loss**" in texts(at.markdown)
+    assert "Iteration 1's graph reaches back past this iteration's `m*x`, through `SubBackward0`" in texts(at.markdown)
+    at = open_page("pages/2_Lab.py", view="Inside the tensors", at="500")
+    assert "Iteration 100's graph, the last recorded before 500" in texts(at.caption)
+    at = open_page("pages/2_Lab.py", view="Printed output", at="500")
+    assert "... (iterations 0 to 495 printed too, not shown here)" in code_blocks(at)
+    at = open_page("pages/2_Lab.py", view="Accumulation", zero_grad="false", at="100", nudge="true", nudge_by="1e-05")
+    assert not at.exception and at.number_input(key="nudge_by").value == 1e-05
+    assert "At iteration 100 the run and its twin are" in texts(at.markdown)
 
 
 def test_accumulation_view_splits_the_gradient():

@@ -76,7 +76,8 @@ def test_the_fresh_gradient_matches_torchs_first_backward(run):
 
 
 def test_a_score_counts_only_answered_questions(run):
-    questions = [quiz.still_a_leaf(_draft(run, "1", "solution")), quiz.settles(_draft(run, "4", "solution"), least_squares(load_builtin("solution")))]
+    best = least_squares(load_builtin("solution"))
+    questions = [quiz.still_a_leaf(_draft(run, "1", "solution")), quiz.settles(_draft(run, "4", "solution"), best)]
     assert quiz.score(questions, {"still_leaf": "No, no longer a leaf", "settles": None}) == (1, 1)
     assert quiz.score(questions, {"still_leaf": "Yes, still a leaf", "settles": quiz.SETTLES}) == (1, 2)
     wrong = questions[0].graded("Yes, still a leaf")

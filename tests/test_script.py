@@ -14,7 +14,8 @@ from core.cli import arguments, main
 from core.data import Dataset, load_builtin
 from core.drafts import DRAFTS, SOLUTION, LoopConfig
 from core.printout import report_lines
-from core.source import array_names, render, render_script
+from core.script import render_script
+from core.source import array_names, render
 from core.upload import dataset_key, load_csv
 from tests.conftest import ROOT
 

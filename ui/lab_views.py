@@ -62,12 +62,12 @@ def show_view(view: str, result: RunResult, data: Dataset, at: int | None, *, lo
     elif view == TENSORS:
         views.tensor_inspector(result, at or 0)
         st.markdown("**The autograd graph**")
-        views.autograd_graphs(result)
+        views.autograd_graphs(result, at or 0)
     elif view == ACCUMULATION:
         views.accumulation(result, data, at or 0, log_x=log_x)
     else:
         count = st.number_input(
             "How many iterations to print", min_value=0, max_value=100, value=5, key=FIRST, bind="query-params"
         )
-        panels.printed_iterations(result, int(count))
+        panels.printed_iterations(result, int(count), through=at)
         views.trajectory_download(result)

@@ -7,11 +7,22 @@ custom configuration uses the same form with a prefix, so both can sit in one UR
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from enum import Enum
 
 import streamlit as st
 
-from core.drafts import DRAFTS, LESSON_DRAFTS, SOLUTION, ConfigError, LoopConfig, Update, matching_draft
+from core.drafts import (
+    DRAFTS,
+    LESSON_DRAFTS,
+    SOLUTION,
+    Algorithm,
+    ConfigError,
+    LoopConfig,
+    Loss,
+    Update,
+    matching_draft,
+)
 
 BOUND = {"bind": "query-params", "persist_state": "session"}
 OPTIMIZER_NOTE = " With the optimizer, optimizer.step() does the update instead."
@@ -43,6 +54,9 @@ class SettingsForm:
         state[self.key("update")] = draft.update.value
         state[self.key("zero_grad")] = draft.zero_grad
         state[self.key("loop")] = draft.loops
+        state[self.key("loss")] = draft.loss.value
+        state[self.key("center")] = draft.center
+        state[self.key("algorithm")] = draft.algorithm.value
         if draft.loops:
             state[self.key("iterations")] = draft.iterations
 
@@ -102,7 +116,31 @@ class SettingsForm:
             help="Off: PyTorch adds each new gradient to the old one in .grad.",
             **BOUND,
         )
-        return st.toggle("Full loop (off: a single step)", value=True, key=self.key("loop"), **BOUND)
+        loop = st.toggle("Full loop (off: a single step)", value=True, key=self.key("loop"), **BOUND)
+        self.loop_choices(optimizer)
+        return loop
+
+    def loop_choices(self, optimizer: bool) -> None:
+        """Settings that are no bug: the loss, centring x, and which torch.optim optimizer."""
+        st.radio(
+            "Loss",
+            options=[loss.value for loss in Loss],  # the option itself is the URL value
+            captions=[loss.words for loss in Loss],
+            key=self.key("loss"),
+            horizontal=True,
+            **BOUND,
+        )
+        st.toggle("Centre x (subtract its mean)", value=SOLUTION.center, key=self.key("center"), **BOUND)
+        st.radio(
+            "Optimizer",
+            options=[algorithm.value for algorithm in Algorithm],
+            captions=[algorithm.words for algorithm in Algorithm],
+            key=self.key("algorithm"),
+            horizontal=True,
+            disabled=not optimizer,
+            help="With the update by torch.optim on.",
+            **BOUND,
+        )
 
     def number_settings(self, loop: bool) -> None:
         """Iterations, learning rate and start; checked by LoopConfig, never clamped."""
@@ -130,6 +168,9 @@ class SettingsForm:
                 m0=float(value("m0", SOLUTION.m0)),
                 b0=float(value("b0", SOLUTION.b0)),
                 dataset=dataset,
+                loss=Loss(value("loss", SOLUTION.loss.value)),
+                center=bool(value("center", SOLUTION.center)),
+                algorithm=Algorithm(value("algorithm", SOLUTION.algorithm.value)),
             )
         except ConfigError as error:
             return Settings(config=None, problem=str(error))
@@ -139,24 +180,22 @@ class SettingsForm:
 def lab_query(config: LoopConfig) -> dict[str, str]:
     """The Lab's URL parameters for ``config``: a link that opens the Lab with exactly these settings.
 
-    Only what differs from the defaults, as the widgets themselves write the URL.
+    Only what differs from the defaults, as the widgets themselves write the URL; the data is
+    the sidebar's choice, kept by the session.
     """
-    url_value = lambda value: str(value).lower() if isinstance(value, bool) else str(value)  # noqa: E731
-    settings = {
-        "optimizer": config.optimizer,
-        "no_grad": config.no_grad,
-        "update": config.update.value,
-        "zero_grad": config.zero_grad,
-        "loop": config.iterations > 1,
-        "iterations": config.iterations if config.iterations > 1 else SOLUTION.iterations,
-        "lr": _whole(config.lr),
-        "m0": _whole(config.m0),
-        "b0": _whole(config.b0),
-    }
-    defaults = {"loop": True, "update": SOLUTION.update.value} | {
-        name: getattr(SOLUTION, name) for name in ("optimizer", "no_grad", "zero_grad", "iterations", "lr", "m0", "b0")
-    }
-    return {name: url_value(value) for name, value in settings.items() if value != defaults[name]}
+    loop = config.iterations > 1
+    query = {} if loop else {"loop": "false"}
+    for field in fields(LoopConfig):
+        value, default = getattr(config, field.name), getattr(SOLUTION, field.name)
+        if field.name == "dataset" or value == default or (field.name == "iterations" and not loop):
+            continue
+        if isinstance(value, bool):
+            query[field.name] = str(value).lower()
+        elif isinstance(value, Enum):
+            query[field.name] = str(value.value)
+        else:
+            query[field.name] = str(_whole(value))
+    return query
 
 
 def _whole(value: float) -> int | float:

@@ -114,7 +114,14 @@ KINDS: dict[str, str | Number] = {
     "compare": CHOICES,
     "cmp_log_x": SWITCH,
     "present": SWITCH,
+    # The "Why it is slow" page (pages/5_Convergence.py).
+    "cv_loss": CHOICE,
+    "cv_center": SWITCH,
+    "cv_iterations": Number("sweep's iterations", (100, 5_000), whole=True, widget_bounds=True),
     "dataset": CHOICE,
+    "theme": CHOICE,  # the sidebar's light / dark / system choice (ui/theme.py)
+    "nudge": SWITCH,  # the Accumulation view's nudged twin (ui/views.py)
+    "nudge_by": Number("nudge of the initial m", INITIAL_RANGE),
 }
 
 

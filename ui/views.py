@@ -8,13 +8,14 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import analysis, charts, explain, landscape, source
+from core import analysis, charts, explain, graph_reading, landscape, script
 from core.data import BUILTIN_DATASETS, Dataset
 from core.drafts import LoopConfig
 from core.results import RunResult, TensorFacts
 from ui import chart_view, layout, runs
 
 DIGITS = 6  # significant digits of a value shown as a number
+NUDGE_BOUND = {"bind": "query-params", "persist_state": "session"}
 PRESENTER_DIGITS = 4  # five values side by side in projector-sized type: longer ones are cut off
 
 
@@ -27,18 +28,15 @@ def values_at(result: RunResult, at: int) -> None:
     row = result.trajectory.iloc[at]
     digits = PRESENTER_DIGITS if layout.presenting() else DIGITS
     values = st.container(key="step_values")
-    values.markdown(f"**At iteration {at:,}**, before its update:")
+    # The help is in this line, not behind a "?" on each value: five fewer stops for the Tab key.
+    values.markdown(f"**At iteration {at:,}**, before its update (the charts' tooltips give every digit):")
     columns = values.columns(5)
     for column, (label, value) in zip(
         columns,
         [("m", row.m), ("b", row.b), ("m.grad", row.m_grad), ("b.grad", row.b_grad), ("loss", row.loss)],
         strict=True,
     ):
-        column.metric(
-            label,
-            _shown(value, digits),
-            help=f"{label} at iteration {at:,}, before its update. The charts' tooltips give every digit.",
-        )
+        column.metric(label, _shown(value, digits))
 
 
 # The lesson's tensor facts, each with its one-line meaning: true of any tensor (tests/test_explain_facts.py
@@ -72,17 +70,26 @@ def _param_rows(facts: TensorFacts, name: str) -> dict[str, str]:
     }
 
 
+def _recorded_at(iterations: set[int], at: int) -> int:
+    """The recorded iteration a view shows for the scrubbed ``at``: ``at`` itself, else the last before it."""
+    return max((i for i in iterations if i <= at), default=min(iterations))
+
+
+def _recorded_words(iterations: set[int]) -> str:
+    return ", ".join(f"{i:,}" for i in sorted(iterations))
+
+
 def tensor_inspector(result: RunResult, at: int) -> None:
-    """The lesson's tensor facts at the scrubbed iteration, before and after its update."""
+    """The lesson's tensor facts at the scrubbed iteration (or the last recorded before it), around its update."""
     if not result.facts:
         st.info("The run raised before the first backward(): there are no tensor facts to show.")
         return
-    recorded = max(f.iteration for f in result.facts)
-    shown = min(at, recorded)
-    if at > recorded:
+    recorded = {f.iteration for f in result.facts}
+    shown = _recorded_at(recorded, at)
+    if shown != at:
         st.caption(
-            f"This table shows iteration {shown}, not {at:,}: tensor facts are recorded for iterations 0 to "
-            f"{recorded} only."
+            f"This table shows iteration {shown:,}, the last recorded before {at:,}: tensor facts are recorded at "
+            f"iterations {_recorded_words(recorded)}."
         )
     moments = {facts.moment: facts for facts in result.facts if facts.iteration == shown}
     table = pd.DataFrame(
@@ -90,27 +97,38 @@ def tensor_inspector(result: RunResult, at: int) -> None:
     )
     table["what it means"] = [FACT_EXPLANATIONS[row] for row in table.index]
     when = " and ".join(moment.removesuffix(" update") for moment in moments)  # "before and after", or "before"
-    st.markdown(f"**Iteration {shown}**, {when} its update:")
+    st.markdown(f"**Iteration {shown:,}**, {when} its update:")
     st.table(table)
     if "after update" in moments:
         st.markdown(explain.update_sentence(result.config, moments["after update"], moments.get("before update")))
     st.markdown(explain.yhat_sentence(next(iter(moments.values()))))
 
 
-def autograd_graphs(result: RunResult) -> None:
-    """The graph from the loss back to the leaves after iterations 0 and 1 (and behind a non-leaf m)."""
+def autograd_graphs(result: RunResult, at: int = 0) -> None:
+    """The graph from the loss back to the leaves at the scrubbed iteration (and behind a non-leaf m)."""
     if not result.graphs:
         st.info("The run raised before the first backward(): no autograd graph was built.")
         return
+    recorded = {snapshot.iteration for snapshot in result.graphs}
+    shown = _recorded_at(recorded, at)
     st.caption(
         "Drawn from `loss.grad_fn` by following `next_functions`. Green boxes are leaves (`AccumulateGrad` "
         "writes into their `.grad`); every other node is an operation autograd recorded."
     )
-    columns = st.columns(min(len(result.graphs), 3))
-    for index, snapshot in enumerate(result.graphs):
-        with columns[index % len(columns)]:
+    if shown != at:
+        st.caption(
+            f"Iteration {shown:,}'s graph, the last recorded before {at:,}: graphs are recorded at iterations "
+            f"{_recorded_words(recorded)}. {graph_reading.sameness(result.graphs)}"
+        )
+    reading = graph_reading.reaches_back(result, shown)
+    if reading:
+        st.markdown(reading)
+    snapshots = [snapshot for snapshot in result.graphs if snapshot.iteration == shown]
+    columns = st.columns(len(snapshots))
+    for column, snapshot in zip(columns, snapshots, strict=True):
+        with column:
             what = "the loss" if snapshot.what == "loss" else f"`{snapshot.what}` after the update"
-            st.markdown(f"**Iteration {snapshot.iteration}: {what}**")
+            st.markdown(f"**Iteration {snapshot.iteration:,}: {what}**")
             st.graphviz_chart(snapshot.dot)
 
 
@@ -130,27 +148,36 @@ def accumulation(result: RunResult, data: Dataset, at: int, *, log_x: bool) -> N
         )
         st.markdown(analysis.momentum_sentence())
     split_chart = chart_view.show(charts.accumulation_chart, split, "m", log_x=log_x, at_iteration=at)
-    chart_view.save_button([split_chart, *nudge(result, data, log_x=log_x)], key="save_accumulation_charts")
+    chart_view.save_button([split_chart, *nudge(result, data, at, log_x=log_x)], key="save_accumulation_charts")
 
 
-def nudge(result: RunResult, data: Dataset, *, log_x: bool) -> list[dict]:
-    """Rerun with the initial m moved a hair, and overlay both runs with their distance; the charts drawn."""
+def nudge(result: RunResult, data: Dataset, at: int, *, log_x: bool) -> list[dict]:
+    """Rerun with the initial m moved a hair, and overlay both runs with their distance; the charts drawn.
+
+    Its two settings are in the URL (``?nudge=true&nudge_by=1e-06``), and it follows the step-through.
+    """
     st.markdown("**Nudge the start.** The same settings, with the initial `m` moved by a tiny amount:")
-    epsilon = st.number_input("Move m by", value=analysis.DEFAULT_NUDGE, format="%g", key="nudge_by", step=1e-6)
-    if not st.toggle("Nudge", key="nudge", help="Runs the same settings again from the moved start."):
+    epsilon = st.number_input(
+        "Move m by", value=analysis.DEFAULT_NUDGE, format="%g", key="nudge_by", step=1e-6, bind="query-params"
+    )
+    if not st.toggle("Nudge", key="nudge", help="Runs the same settings again from the moved start.", **NUDGE_BOUND):
         return []
     try:
         twin_config = analysis.nudged(result.config, epsilon)
     except ValueError as error:
-        st.error(str(error))
+        st.error(f"{error} Nothing was run for that nudge.")
         return []
     twin = runs.run(twin_config, data, "the nudged twin")
     pair = [("this run", result), ("nudged twin", twin)]
+    apart = analysis.distance(result, twin)
+    if at < len(apart):
+        gap = apart["distance"].iloc[at]
+        st.markdown(f"At iteration {at:,} the run and its twin are {_shown(gap, 3)} apart in (m, b).")
     left, right = st.columns(2)
     with left:
-        overlay = chart_view.show(charts.nudge_chart, pair[0], pair[1], "m", log_x=log_x)
+        overlay = chart_view.show(charts.nudge_chart, pair[0], pair[1], "m", log_x=log_x, at_iteration=at)
     with right:
-        distance = chart_view.show(charts.distance_chart, analysis.distance(result, twin), log_x=log_x)
+        distance = chart_view.show(charts.distance_chart, apart, log_x=log_x, at_iteration=at)
     return [overlay, distance]
 
 
@@ -159,11 +186,13 @@ def _grid(dataset_key: str, m_range: tuple[float, float], b_range: tuple[float, 
     return landscape.rmse_grid(_data, m_range, b_range)
 
 
-def loss_landscape(compared: list[charts.LabeledRun], data: Dataset, at: int | None) -> dict:
-    """The RMSE over (m, b) with the runs' paths on it; returns the chart's spec."""
+def loss_landscape(
+    compared: list[charts.LabeledRun], data: Dataset, at: int | None, chart=charts.landscape_chart
+) -> dict:
+    """The RMSE over (m, b) with the runs' paths on it, drawn by ``chart``; returns the chart's spec."""
     m_range, b_range = landscape.extent(data, [result for _, result in compared])
     grid = _grid(data.key, m_range, b_range, data)
-    spec = chart_view.show(charts.landscape_chart, data, compared, grid=grid, at_iteration=at)
+    spec = chart_view.show(chart, data, compared, grid=grid, at_iteration=at)
     st.caption("Darker is a higher loss. Squares mark the starts; the star is the least-squares minimum.")
     return spec
 
@@ -173,7 +202,7 @@ def script_download(config: LoopConfig, data: Dataset, print_first: int) -> None
     builtin = config.dataset in BUILTIN_DATASETS
     st.download_button(
         "Download this code as a script",
-        data=lambda: source.render_script(config, print_first=print_first, data=data),
+        data=lambda: script.render_script(config, print_first=print_first, data=data),
         file_name="gradient_descent_draft.py",
         mime="text/x-python",
         icon=":material/download:",
@@ -183,6 +212,21 @@ def script_download(config: LoopConfig, data: Dataset, print_first: int) -> None
             if builtin
             else "Carries your data in the file, runs exactly this code on it and prints what the lesson prints."
         ),
+    )
+
+
+def notebook_download(config: LoopConfig, data: Dataset, print_first: int) -> None:
+    """The same code as a Jupyter notebook: a cell of explanation before each step, and a plot at the end."""
+    from core import notebook  # nbformat: only on the page that offers it
+
+    st.download_button(
+        "Download as notebook",
+        data=lambda: notebook.to_text(config, print_first=print_first, data=data),
+        file_name="gradient_descent_draft.ipynb",
+        mime="application/x-ipynb+json",
+        icon=":material/book_2:",
+        key="download_notebook",
+        help="The same code in a Jupyter notebook: each step of the lesson explained, then run, then plotted.",
     )
 
 

@@ -4,7 +4,8 @@ Every chart takes a sequence of labelled runs, so one function serves the Lab pa
 the Compare page (several). The modules: ``common`` (sizes, colours, downsampling, the encodings
 and layers charts share), ``axis`` (the iteration axis, the cursor and failure marks), ``series``
 (a parameter, the loss or the gradients over iterations), ``analysis`` (accumulated gradients,
-nudged twins), ``fit`` (the fitted line over the data) and ``landscape`` (the loss landscape).
+nudged twins), ``fit`` (the fitted line over the data), ``landscape`` (the loss landscape) and
+``convergence`` (the learning-rate sweep, the distance to the optimum).
 """
 
 from core.charts.analysis import NUDGED_DASH, accumulation_chart, distance_chart, nudge_chart
@@ -20,6 +21,7 @@ from core.charts.common import (
     LabeledRun,
     downsample,
 )
+from core.charts.convergence import distances_chart, sweep_chart, twins_chart
 from core.charts.fit import fit_chart
 from core.charts.landscape import LANDSCAPE_HEIGHT, landscape_chart
 from core.charts.series import gradient_chart, loss_chart, parameter_chart
@@ -38,6 +40,7 @@ __all__ = [
     "accumulation_chart",
     "axis_title",
     "distance_chart",
+    "distances_chart",
     "downsample",
     "fit_chart",
     "gradient_chart",
@@ -45,4 +48,6 @@ __all__ = [
     "loss_chart",
     "nudge_chart",
     "parameter_chart",
+    "sweep_chart",
+    "twins_chart",
 ]

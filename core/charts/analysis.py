@@ -73,12 +73,14 @@ def _top_legend() -> alt.Legend:
     return alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=2)
 
 
-def distance_chart(distance: pd.DataFrame, *, log_y: bool = True, log_x: bool = False) -> alt.LayerChart:
-    """How far apart a run and its nudged twin are at each iteration, on a log scale by default."""
+def distance_chart(
+    distance: pd.DataFrame, *, log_y: bool = True, log_x: bool = False, at_iteration: int | None = None
+) -> alt.LayerChart:
+    """How far apart a run and its nudged twin are at each iteration (log scale by default); a rule at the cursor."""
     frame = distance[["iteration", "distance"]].astype({"iteration": "int64", "distance": "float64"})
     frame = downsample(frame[np.isfinite(frame["distance"])], log_x=log_x).reset_index(drop=True)
     encode = {
-        "x": iteration_axis([frame["iteration"]], log_x).x,
+        "x": iteration_axis([frame["iteration"]], log_x, [at_iteration]).x,
         "y": _distance_y(frame, log_y),
         "tooltip": [alt.Tooltip("iteration:Q"), exact("distance", "distance")],
     }
@@ -86,8 +88,9 @@ def distance_chart(distance: pd.DataFrame, *, log_y: bool = True, log_x: bool = 
     base = alt.Chart(frame).transform_calculate(shown=f"max(datum.distance, {DISTANCE_FLOOR!r})")
     line = base.mark_line(strokeWidth=1.5, color=RUN_COLORS[0]).encode(**encode).properties(name="distance")
     points = hover_points(base, len(frame), encode, "distance-points", color=RUN_COLORS[0])
+    cursor = [] if at_iteration is None else cursor_marks(frame.iloc[:0], encode, at_iteration)[:1]  # the rule
     title = "Distance between the run and its nudged twin"
-    return alt.layer(line, points).properties(title=title, **sized(HEIGHT))
+    return alt.layer(line, points, *cursor).properties(title=title, **sized(HEIGHT))
 
 
 def _distance_y(frame: pd.DataFrame, log_y: bool) -> alt.Y:
@@ -102,12 +105,17 @@ def _distance_y(frame: pd.DataFrame, log_y: bool) -> alt.Y:
 
 
 def nudge_chart(
-    original: LabeledRun, nudged: LabeledRun, parameter: str = "m", *, log_x: bool = False
+    original: LabeledRun,
+    nudged: LabeledRun,
+    parameter: str = "m",
+    *,
+    log_x: bool = False,
+    at_iteration: int | None = None,
 ) -> alt.LayerChart:
     """A parameter's trajectory in a run and in its nudged twin, overlaid; the twin dashed."""
     if original[0] == nudged[0]:
         raise ValueError(f"the two runs need different labels to be told apart, not both {original[0]!r}")
-    chart = parameter_chart([original, nudged], parameter, log_x=log_x).copy(deep=True)
+    chart = parameter_chart([original, nudged], parameter, log_x=log_x, at_iteration=at_iteration).copy(deep=True)
     # Where the twins agree the second line would hide the first: dashed, it lets the first show through.
     chart.layer = [
         layer.mark_line(strokeWidth=1.5, strokeDash=NUDGED_DASH) if layer.name == "series-1" else layer

@@ -1,0 +1,87 @@
+"""What a recorded autograd graph says, in words: read from its DOT text, never assumed.
+
+The engine records the graph behind the loss (``core.graph.graph_dot``) at a few iterations.
+Its leaves are named after the run's starting tensors ("leaf m"), so a graph that reaches a
+starting leaf through operations of earlier updates shows it: the ``m`` the loop uses is no
+longer that leaf, and ``backward()`` fills the leaf's ``.grad`` instead of ``m.grad``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from core.results import GraphSnapshot, RunResult
+
+_NODE = re.compile(r'^\s*(\w+) \[label="((?:[^"\\]|\\.)*)"', re.MULTILINE)
+_EDGE = re.compile(r"^\s*(\w+) -> (\w+);", re.MULTILINE)
+FORWARD_PRODUCT = "MulBackward0"  # the forward pass's m*x: below it, the path to m's leaf
+
+
+def _parsed(dot: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The graph's node labels by node name, and each node's children."""
+    labels = {name: label.replace("\\n", "\n") for name, label in _NODE.findall(dot)}
+    children: dict[str, list[str]] = {}
+    for parent, child in _EDGE.findall(dot):
+        children.setdefault(parent, []).append(child)
+    return labels, children
+
+
+def path_to_leaf(dot: str, leaf: str = "m") -> list[str] | None:
+    """The operations from the graph's root down to the starting leaf ``leaf`` (None if it is not in the graph)."""
+    labels, children = _parsed(dot)
+    target = next((name for name, label in labels.items() if label.startswith(f"leaf {leaf}\n")), None)
+
+    def walk(node: str, seen: frozenset[str]) -> list[str] | None:
+        if node == target:
+            return []
+        for child in children.get(node, []):
+            if child not in seen and (rest := walk(child, seen | {child})) is not None:
+                return [labels.get(child, child), *rest]
+        return None
+
+    path = walk("t", frozenset({"t"})) if target else None
+    return None if path is None else path[:-1]  # the leaf's own AccumulateGrad box left out
+
+
+def reaches_back(result: RunResult, iteration: int, leaf: str = "m") -> str | None:
+    """A sentence on how the loss graph of ``iteration`` reaches the starting leaf ``leaf``; None without one.
+
+    What it says of the tensor itself (a leaf or not, its ``.grad``) comes from the facts the run
+    recorded after that iteration's ``backward()``.
+    """
+    loss = next((g for g in result.graphs if g.iteration == iteration and g.what == "loss"), None)
+    path = None if loss is None else path_to_leaf(loss.dot, leaf)
+    if path is None or FORWARD_PRODUCT not in path:
+        return None
+    earlier = path[path.index(FORWARD_PRODUCT) + 1 :]
+    if not earlier:
+        return (
+            f"Iteration {iteration:,}'s graph goes from the loss through this iteration's forward pass straight to "
+            f"the leaf `{leaf}`: nothing from an earlier iteration is in it."
+        )
+    operations = ", ".join(f"`{op}`" for op in earlier)
+    sentence = (
+        f"Iteration {iteration:,}'s graph reaches back past this iteration's `{leaf}*x`, through {operations} "
+        f"recorded by an earlier update, to the starting leaf `{leaf}`."
+    )
+    facts = next((f for f in result.facts if f.iteration == iteration and f.moment == "before update"), None)
+    if facts is not None and not getattr(facts, leaf).is_leaf:
+        param = getattr(facts, leaf)
+        grad = "`None`" if param.grad_is_none else f"{param.grad:.4g}"
+        sentence += (
+            f" The `{leaf}` this iteration uses is not a leaf but that update's result (`grad_fn` "
+            f"`{param.grad_fn}`), and after `backward()` its `.grad` was {grad}."
+        )
+    return sentence
+
+
+def sameness(graphs: Sequence[GraphSnapshot]) -> str:
+    """Whether the recorded loss graphs are the same at every recorded iteration, in one sentence."""
+    losses = [g for g in graphs if g.what == "loss"]
+    if len(losses) < 2:
+        return ""
+    if all(g.dot == losses[0].dot for g in losses):
+        return "All of them are the same graph: each iteration builds it afresh from the same leaves."
+    changed = next(g for g in losses if g.dot != losses[0].dot)
+    return f"They are not all the same: iteration {changed.iteration:,}'s differs from iteration 0's."
