@@ -30,6 +30,7 @@ PAGES = {
     "lab-printed": "/Lab?view=Printed+output",
     "compare": "/Compare",
     "data": "/Data",
+    "why-slow": "/Convergence",
 }
 
 

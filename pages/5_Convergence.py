@@ -100,7 +100,7 @@ st.dataframe(
 )
 for label, result in compared:
     with st.expander(f"The code: {label}"):
-        st.code(source.render(result.config), language="python")
+        st.code(source.render(result.config), language="python", wrap_lines=True)  # no sideways scroll
 
 st.header("Momentum that never fades: the accumulation bug")
 draft_3 = DRAFTS["3"].with_changes(iterations=TWIN_ITERATIONS, dataset=data.key, loss=loss, center=center)
@@ -114,5 +114,5 @@ else:
     st.markdown(f"On these settings the two runs recorded the same (m, b) until iteration {parted:,}.")
 chart_view.show(charts.twins_chart, analysis.distance(bug, fading))
 code_left, code_right = st.columns(2)
-code_left.code(source.render(draft_3), language="python")
-code_right.code(source.render(twin), language="python")
+code_left.code(source.render(draft_3), language="python", wrap_lines=True)
+code_right.code(source.render(twin), language="python", wrap_lines=True)

@@ -156,6 +156,9 @@ def presenting() -> bool:
 #   value cut short.
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; }
+/* With the sidebar folded (a phone, a zoomed page, presenter mode) Streamlit's header bar turns opaque
+   to hold the button that unfolds it: room for it above the heading, which it would cover. */
+.stApp:has(header [data-testid="stExpandSidebarButton"]) [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
 [data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0.25rem; }
 .st-key-step_values [data-testid="stMetricValue"] { font-size: 1.15rem; }
 
@@ -170,9 +173,10 @@ div:has(> div > input[type="range"]:focus-visible) {
 [data-testid="stCode"] pre { color: #e8e6e3; }
 
 /* The dark theme's red is light enough to read as text on the dark ground, too light under white
-   text: a primary button there (the active preset) gets dark text instead (6.4:1). */
+   text: a primary button there (the active preset) and a chosen chip in Compare get dark text (6.4:1). */
 html[data-gdd-theme="dark"] [data-testid="stBaseButton-primary"],
-html[data-gdd-theme="dark"] [data-testid="stBaseButton-primary"] * { color: #0e1117 !important; }
+html[data-gdd-theme="dark"] [data-testid="stBaseButton-primary"] *,
+html[data-gdd-theme="dark"] [data-testid="stMultiSelectTagsContainer"] [data-tag] * { color: #0e1117 !important; }
 [data-testid="stCaptionContainer"] code { background: none; color: inherit; padding: 0; }
 
 .st-key-step_back button [data-testid="stMarkdownContainer"],
@@ -206,7 +210,6 @@ html[data-gdd-theme="dark"] [data-testid="stBaseButton-primary"] * { color: #0e1
 
 # Larger type for a projector; charts are made taller by chart_view.
 PRESENTER_CSS = """<style>
-[data-testid="stMain"] [data-testid="stMainBlockContainer"] { padding-top: 3.25rem; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
 [data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.15rem; }
 [data-testid="stMain"] h1 { font-size: 2.3rem; }

@@ -131,16 +131,15 @@ class SettingsForm:
             **BOUND,
         )
         st.toggle("Centre x (subtract its mean)", value=SOLUTION.center, key=self.key("center"), **BOUND)
-        st.radio(
-            "Optimizer",
-            options=[algorithm.value for algorithm in Algorithm],
-            captions=[algorithm.words for algorithm in Algorithm],
-            key=self.key("algorithm"),
-            horizontal=True,
-            disabled=not optimizer,
-            help="With the update by torch.optim on.",
-            **BOUND,
-        )
+        if optimizer:  # only torch.optim has a choice of optimizer: shown with it, not greyed out beside it
+            st.radio(
+                "Optimizer",
+                options=[algorithm.value for algorithm in Algorithm],
+                captions=[algorithm.words for algorithm in Algorithm],
+                key=self.key("algorithm"),
+                horizontal=True,
+                **BOUND,
+            )
 
     def number_settings(self, loop: bool) -> None:
         """Iterations, learning rate and start; checked by LoopConfig, never clamped."""
