@@ -48,6 +48,9 @@ class _Frames:
         return stop
 
 
+WORKER_NICENESS = 10  # added to the worker's niceness: the scheduler favours the server's process
+
+
 def serve(connection: Connection) -> None:
     """Import torch once, then run each configuration sent, until the server closes the socket."""
     import torch
@@ -56,6 +59,10 @@ def serve(connection: Connection) -> None:
     from core.data import load_builtin
 
     torch.set_num_threads(1)  # one worker a core: the lesson's tensors are too small to split anyway
+    # Below the server: when every core runs a loop, the server, which answers every learner's
+    # clicks, still gets a core the moment it needs one (a cached redraw takes a tenth of a second).
+    if hasattr(os, "nice"):  # POSIX
+        os.nice(WORKER_NICENESS)
     engine.warm_up()
     connection.send(("ready", os.getpid()))
     while True:

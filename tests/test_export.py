@@ -126,3 +126,11 @@ def test_a_refusal_is_logged_as_one_line_and_said_beside_the_button():
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "Error executing %s", ("f",), sys.exc_info())
     assert saving.QuietRefusals().filter(record)
     assert record.getMessage() == "Charts not saved: Too large." and record.exc_info is None
+
+
+def test_a_saved_chart_is_drawn_on_white_whatever_the_pages_theme(specs):
+    """The page may be dark; slides and paper are light: the file's first shape is a white ground."""
+    dark = {**specs[1], "config": {**specs[1].get("config", {}), "background": "#0e1117"}}
+    drawn = export.svg(dark)
+    ground = re.search(r'<rect[^>]*class="background"[^>]*>|<rect[^>]*fill="([^"]+)"', drawn)
+    assert ground is not None and ("white" in ground.group(0) or "#ffffff" in ground.group(0).lower()), ground

@@ -451,3 +451,13 @@ def test_every_view_of_charts_offers_to_save_them(page, query, key):
     at = open_page(page, **query)
     assert not at.exception
     assert key in [button.key for button in at.get("download_button")]
+
+
+def test_the_labs_loss_and_centring_run_through_the_engine_and_the_code():
+    at = open_page("pages/2_Lab.py", loss="mse", center="true", iterations="1000", view="Printed output")
+    assert not at.exception
+    code = at.code[0].value
+    assert "torch.mean((yhat - y)**2)" in code and "sqrt" not in code.split("for i in")[1].split("\n")[2]
+    assert "mean()" in code  # x centred: the code subtracts its mean
+    assert at.radio(key="loss").value == "mse" and at.toggle(key="center").value is True
+    assert "(m, b) = (-0.755" in code_blocks(at)  # centred: within 1,000 iterations of the least-squares line

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from core import engine, pool
+from core import worker as worker_module
 from core.data import BUILTIN_DATASETS, load_builtin
 from core.drafts import LESSON_DRAFTS, SOLUTION, VARIANTS
 from core.results import Status
@@ -93,3 +94,12 @@ def test_a_worker_that_dies_is_reported_and_replaced(service):
     assert job.failure and "ended unexpectedly" in job.failure
     again = finished(service, SOLUTION.with_changes(iterations=20), load_builtin("solution"))
     assert again.failure is None and again.result.outcome.status is Status.FINISHED
+
+
+def test_workers_run_below_the_server_so_clicks_get_a_core_first(service):
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    finished(service, SOLUTION.with_changes(iterations=30), load_builtin("solution"))
+    alive = [w for w in service.pool.workers if w.process is not None and w.process.poll() is None]
+    assert alive  # a worker killed by an earlier test is started again only when a job needs it
+    for worker in alive:
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(server + worker_module.WORKER_NICENESS, 19)
