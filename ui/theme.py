@@ -15,6 +15,7 @@ import json
 import streamlit as st
 
 THEME = "theme"  # widget key and URL parameter
+CHOSEN = "theme_chosen"  # session: the choice, kept across page switches
 SYSTEM, LIGHT, DARK = "System", "Light", "Dark"  # the values Streamlit's frontend stores
 PAGE_PATHS = ["", "Lesson", "Lab", "Compare", "Data", "Convergence"]  # the app's pages, as their URLs end
 
@@ -62,6 +63,11 @@ MARK_JS = """
 
 def theme_choice() -> str:
     """The sidebar's Theme choice (System, Light or Dark), applied to the page; returns it."""
+    # A page switch opens the next page without ?theme=, which would give its widget the default
+    # (System) and undo the choice: the session's own choice goes to the widget first.
+    chosen = st.session_state.get(CHOSEN)
+    if THEME not in st.query_params and chosen not in (None, SYSTEM):
+        st.session_state[THEME] = chosen
     choice = st.sidebar.segmented_control(
         "Theme",
         [SYSTEM, LIGHT, DARK],
@@ -71,6 +77,7 @@ def theme_choice() -> str:
         persist_state="session",
         required=True,
     )
+    st.session_state[CHOSEN] = choice
     script = APPLY_JS % {"wanted": json.dumps(choice), "pages": json.dumps(PAGE_PATHS)}
     st.sidebar.html(f"<script>{script}{MARK_JS}</script>", unsafe_allow_javascript=True)  # our own constant script
     return choice

@@ -171,3 +171,26 @@ def test_the_step_buttons_have_names(open_app):
             + app.page.get_by_role("switch", name=name, exact=True).count()
             == 1
         ), f"no control named {name!r}"
+
+
+BACKGROUND_JS = "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+
+
+def is_dark(app: AppPage) -> bool:
+    red, green, blue = (int(part) for part in app.page.evaluate(BACKGROUND_JS).strip("rgba()").split(",")[:3])
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue < 128
+
+
+def test_the_sidebars_theme_choice_holds_across_pages(open_app):
+    app = open_app(LAPTOP).open("/Lab")
+    assert not is_dark(app)
+    app.page.locator(".st-key-theme button", has_text="Dark").click()  # the page reloads once, dark
+    app.page.wait_for_function(f"() => {{ const [r, g, b] = {BACKGROUND_JS}.match(/\\d+/g); return r < 60; }}")
+    app.wait_idle()
+    assert is_dark(app) and "theme=Dark" in app.page.url
+    app.page.locator('[data-testid="stSidebar"] a', has_text="Compare").click()  # a page switch in the app
+    app.page.wait_for_url("**/Compare*")
+    app.wait_idle()
+    app.page.evaluate(FRAME_JS)
+    assert is_dark(app), "the theme chosen on the Lab was lost on the way to Compare"
+    assert_healthy(app)
