@@ -46,7 +46,9 @@ def test_the_table_names_every_bound_widget_with_its_kind():
         ("pages/2_Lab.py", {}),
         ("pages/2_Lab.py", {"view": "Printed output"}),
         ("pages/2_Lab.py", {"view": "Accumulation", "zero_grad": "false", "nudge": "true"}),
+        ("pages/2_Lab.py", {"optimizer": "true"}),  # the optimizer's choice shows with torch.optim only
         ("pages/3_Compare.py", {"compare": ["Draft 4 (solution)", "custom"]}),
+        ("pages/3_Compare.py", {"compare": ["Draft 4 (solution)", "custom"], "c_optimizer": "true"}),
         ("pages/5_Convergence.py", {"cv_iterations": "100"}),
     ]:
         found |= bound_widgets(open_page(page, **query))
