@@ -24,13 +24,13 @@ from core.data import load_builtin  # noqa: E402
 from core.drafts import SOLUTION  # noqa: E402
 
 
-def bare_lesson_loop(screentime, sleep) -> tuple[float, float]:
+def bare_lesson_loop(screentime, sleep, iterations: int = 10_000) -> tuple[float, float]:
     """Exactly the lesson's fixed loop, nothing recorded."""
     m = torch.tensor([0], requires_grad=True, dtype=torch.float32)
     b = torch.tensor([0], requires_grad=True, dtype=torch.float32)
     x = torch.from_numpy(screentime)
     y = torch.from_numpy(sleep)
-    for i in range(10_000):
+    for i in range(iterations):
         yhat = m * x + b
         loss = torch.sqrt(torch.mean((yhat - y) ** 2))  # root mean square error
         loss.backward()  # reverse-mode differentiation

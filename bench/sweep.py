@@ -16,27 +16,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from engine_overhead import bare_lesson_loop  # noqa: E402  (the floor: the lesson's loop, bare)
 
 from core import convergence, engine  # noqa: E402
 from core.data import load_builtin  # noqa: E402
 from core.drafts import SOLUTION  # noqa: E402
 
 POINTS, ITERATIONS = 20, 1_000
-
-
-def bare(iterations: int, x: np.ndarray, y: np.ndarray) -> None:
-    """The lesson's loop with nothing around it: the floor."""
-    m = torch.tensor([0], requires_grad=True, dtype=torch.float32)
-    b = torch.tensor([0], requires_grad=True, dtype=torch.float32)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    for _ in range(iterations):
-        loss = torch.sqrt(torch.mean((m * xt + b - yt) ** 2))
-        loss.backward()
-        with torch.no_grad():
-            m -= 0.02 * m.grad
-            b -= 0.02 * b.grad
-        m.grad = None
-        b.grad = None
 
 
 def main() -> None:
@@ -54,7 +40,7 @@ def main() -> None:
         convergence.sweep(config, data, rates, engine.run)
         sweeps.append(time.perf_counter() - start)
         start = time.perf_counter()
-        bare(POINTS * ITERATIONS, x, y)
+        bare_lesson_loop(x, y, POINTS * ITERATIONS)
         floors.append(time.perf_counter() - start)
     sweep, floor = statistics.median(sweeps), statistics.median(floors)
     print(f"sweep of {POINTS} runs x {ITERATIONS:,} iterations (engine, one process): median {sweep:.2f} s")

@@ -14,6 +14,7 @@ from core.data import least_squares, load_builtin
 from core.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError, LoopConfig, Loss, Update
 from core.results import Status
 from core.source import render, render_marked
+from tests.test_cli import run_cli
 from tests.test_source import engine_ending, execute
 
 DATA = load_builtin("solution")
@@ -159,25 +160,14 @@ def test_arguments_make_the_cli_run_the_new_settings(config):
     assert config_from_args(build_parser().parse_args(arguments(config))) == config
 
 
-def cli(capsys, *argv: str) -> tuple[int, list[str], str]:
-    from core.cli import main
-
-    try:
-        status = main(list(argv))
-    except SystemExit as exit_:
-        status = exit_.code
-    captured = capsys.readouterr()
-    return status, captured.out.splitlines(), captured.err
-
-
 def test_cli_center_prints_the_final_line_in_the_original_coordinates(capsys, run):
-    status, lines, _ = cli(capsys, "--center", "--iterations", "1000")
+    status, lines, _ = run_cli(capsys, "--center", "--iterations", "1000")
     outcome = run(AT_1000.with_changes(center=True)).outcome
     assert status == 0 and lines == [f"(m, b) = ({outcome.final_m!r}, {outcome.final_b!r})"]
 
 
 def test_cli_sweep_prints_a_row_per_rate_and_the_limit(capsys):
-    status, lines, _ = cli(capsys, "--sweep-lr", "0.001:0.1:3", "--iterations", "200", "--loss", "mse")
+    status, lines, _ = run_cli(capsys, "--sweep-lr", "0.001:0.1:3", "--iterations", "200", "--loss", "mse")
     assert status == 0 and lines[0] == "lr\tfinal loss\tbehaviour"
     assert [line.split("\t")[0] for line in lines[1:4]] == ["0.001", "0.01", "0.1"]
     assert lines[3].endswith("diverges") and lines[-1] == "stability limit ≈ 0.0142"
@@ -196,5 +186,5 @@ def test_cli_sweep_prints_a_row_per_rate_and_the_limit(capsys):
     ],
 )
 def test_cli_bad_values_exit_2_with_a_message(capsys, argv, complaint):
-    status, lines, err = cli(capsys, *argv)
+    status, lines, err = run_cli(capsys, *argv)
     assert status == 2 and lines == [] and complaint in err
