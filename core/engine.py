@@ -29,19 +29,8 @@ import torch
 from core import warning_capture
 from core.data import Dataset, load_builtin
 from core.drafts import LoopConfig, Loss, Update
-from core.recording import FACT_ITERATIONS, MILESTONES, Watcher, peek_grad, recorded_iterations  # noqa: F401
-from core.results import (  # noqa: F401  (re-exported: what a run returns)
-    COLUMNS,
-    GraphSnapshot,
-    LessonError,
-    LessonWarning,
-    Outcome,
-    ParamFacts,
-    RunResult,
-    Statement,
-    Status,
-    TensorFacts,
-)
+from core.recording import Watcher, recorded_iterations
+from core.results import COLUMNS, Outcome, RunResult, Statement, Status  # noqa: F401  (COLUMNS re-exported)
 
 # Called after each iteration with (iteration, total); returning True stops the run there.
 OnStep = Callable[[int, int], bool | None]
