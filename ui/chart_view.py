@@ -65,16 +65,16 @@ def _frame_table(frame: pd.DataFrame) -> pa.Table | None:
 
 
 class _FrameCapture(threading.local):
-    """The DataFrames of the chart being specified in this thread, by placeholder name.
+    """The data of the chart being specified in this thread, as Arrow tables by placeholder name.
 
     Altair turns each layer's DataFrame into a list of records (a slow, row-by-row
     conversion), only for ``_specified`` to turn the records into Arrow again. While a spec is
-    made, the data transformer below keeps the frame itself under a placeholder name instead,
-    and ``_specified`` converts it to Arrow column by column. Thread-local: Streamlit specifies
-    several sessions' charts at once, and any other conversion keeps Altair's own transformer.
+    made, the data transformer below converts the frame to Arrow column by column and keeps
+    the table under a placeholder name instead. Thread-local: Streamlit specifies several
+    sessions' charts at once, and any other conversion keeps Altair's own transformer.
     """
 
-    frames: dict[str, pd.DataFrame] | None = None
+    frames: dict[str, pa.Table] | None = None
 
 
 _capture = _FrameCapture()

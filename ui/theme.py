@@ -11,13 +11,13 @@ entry for every page and reloads once. The choice is a URL parameter like any se
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 
 import streamlit as st
 
 THEME = "theme"  # widget key and URL parameter
 CHOSEN = "theme_chosen"  # session: the choice, kept across page switches
 SYSTEM, LIGHT, DARK = "System", "Light", "Dark"  # the values Streamlit's frontend stores
-PAGE_PATHS = ["", "Lesson", "Lab", "Compare", "Data", "Convergence"]  # the app's pages, as their URLs end
 
 # Writes the choice where Streamlit's frontend looks for it, for every page of the app, and reloads
 # once when that changes what this page shows. A browser that keeps nothing in local storage never
@@ -61,8 +61,14 @@ MARK_JS = """
 """
 
 
-def theme_choice() -> str:
-    """The sidebar's Theme choice (System, Light or Dark), applied to the page; returns it."""
+def url_name(script: str) -> str:
+    """How a page's URL ends, from its script: Streamlit drops the number and the suffix ("pages/2_Lab.py": "Lab")."""
+    path = PurePosixPath(script)
+    return path.stem.split("_", 1)[-1] if path.parent.name == "pages" else ""
+
+
+def theme_choice(scripts: list[str]) -> str:
+    """The sidebar's Theme choice (System, Light or Dark), applied to every page of ``scripts``; returns it."""
     # A page switch opens the next page without ?theme=, which would give its widget the default
     # (System) and undo the choice: the session's own choice goes to the widget first.
     chosen = st.session_state.get(CHOSEN)
@@ -78,6 +84,6 @@ def theme_choice() -> str:
         required=True,
     )
     st.session_state[CHOSEN] = choice
-    script = APPLY_JS % {"wanted": json.dumps(choice), "pages": json.dumps(PAGE_PATHS)}
+    script = APPLY_JS % {"wanted": json.dumps(choice), "pages": json.dumps([url_name(script) for script in scripts])}
     st.sidebar.html(f"<script>{script}{MARK_JS}</script>", unsafe_allow_javascript=True)  # our own constant script
     return choice
