@@ -19,7 +19,7 @@ from core.charts import apart  # noqa: E402
 from core.data import least_squares  # noqa: E402
 from core.drafts import VARIANTS  # noqa: E402
 from ui import chart_view, runs, views  # noqa: E402
-from ui.settings import SettingsForm  # noqa: E402
+from ui.settings import BOUND, SettingsForm  # noqa: E402
 
 CUSTOM = "custom"  # the option that stands for the configuration set up on this page
 FORM = SettingsForm("c_")  # its widgets: keys (and URL parameters) c_no_grad, c_update, ...
@@ -35,9 +35,9 @@ chosen = st.multiselect(
     default=DEFAULT_CHOICES,
     format_func=labels.get,
     key=CHOICES,
-    **{"bind": "query-params", "persist_state": "session"},
+    **BOUND,
 )
-log_x = st.toggle("Log-scale iteration axis", value=True, key=LOG_X, bind="query-params", persist_state="session")
+log_x = st.toggle("Log-scale iteration axis", value=True, key=LOG_X, **BOUND)
 
 if CUSTOM in chosen:
     with st.expander("Custom configuration", expanded=True):

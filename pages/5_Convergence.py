@@ -18,8 +18,8 @@ from core import analysis, charts, convergence, source  # noqa: E402
 from core.data import least_squares  # noqa: E402
 from core.drafts import DRAFTS, SOLUTION, Algorithm, Loss  # noqa: E402
 from ui import chart_view, runs, views  # noqa: E402
+from ui.settings import BOUND  # noqa: E402
 
-BOUND = {"bind": "query-params", "persist_state": "session"}
 OPTIMIZERS = (Algorithm.SGD, Algorithm.MOMENTUM, Algorithm.ADAM)
 OPTIMIZER_ITERATIONS = 1_000
 TWIN_ITERATIONS = 200

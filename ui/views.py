@@ -13,9 +13,9 @@ from core.data import BUILTIN_DATASETS, Dataset
 from core.drafts import LoopConfig
 from core.results import RunResult, TensorFacts
 from ui import chart_view, layout, runs
+from ui.settings import BOUND
 
 DIGITS = 6  # significant digits of a value shown as a number
-NUDGE_BOUND = {"bind": "query-params", "persist_state": "session"}
 PRESENTER_DIGITS = 4  # five values side by side in projector-sized type: longer ones are cut off
 
 
@@ -160,7 +160,7 @@ def nudge(result: RunResult, data: Dataset, at: int, *, log_x: bool) -> list[dic
     epsilon = st.number_input(
         "Move m by", value=analysis.DEFAULT_NUDGE, format="%g", key="nudge_by", step=1e-6, bind="query-params"
     )
-    if not st.toggle("Nudge", key="nudge", help="Runs the same settings again from the moved start.", **NUDGE_BOUND):
+    if not st.toggle("Nudge", key="nudge", help="Runs the same settings again from the moved start.", **BOUND):
         return []
     try:
         twin_config = analysis.nudged(result.config, epsilon)
