@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core import explain
-from core.data import Dataset, Line
+from core.data import Dataset, Line, rmse
+from core.drafts import Loss
 from core.results import RunResult, Statement, Status
 
 RUNS_CLEANLY = "It runs without an error"
@@ -141,7 +142,7 @@ def without_zeroing(result: RunResult, data: Dataset) -> Question:
     """What ``backward()`` does to ``.grad`` when nothing resets it: from iteration 1 of such a run."""
     rows = result.trajectory
     m, b = float(rows["m"].iloc[1]), float(rows["b"].iloc[1])
-    fresh = fresh_gradient(data, m, b, getattr(result.config, "loss", None))
+    fresh = fresh_gradient(data, m, b, result.config.loss)
     held, before = float(rows["m_grad"].iloc[1]), float(rows["m_grad"].iloc[0])
     adds = abs(held - (before + fresh)) < abs(held - fresh)
     why = (
@@ -153,13 +154,10 @@ def without_zeroing(result: RunResult, data: Dataset) -> Question:
     return Question("zeroing", prompt, options, ADDS if adds else REPLACES, why)
 
 
-def fresh_gradient(data: Dataset, m: float, b: float, loss: object = None) -> float:
+def fresh_gradient(data: Dataset, m: float, b: float, loss: Loss = Loss.RMSE) -> float:
     """d loss / d m at (m, b), computed in float64 without torch: the gradient of one backward()."""
-    residual = m * data.x + b - data.y
-    mse_grad = 2 * float(np.mean(residual * data.x))
-    if str(getattr(loss, "value", loss or "rmse")) == "mse":
-        return mse_grad
-    return mse_grad / (2 * float(np.sqrt(np.mean(residual**2))))
+    mse_grad = 2 * float(np.mean((m * data.x + b - data.y) * data.x))
+    return mse_grad if loss is Loss.MSE else mse_grad / (2 * rmse(data, m, b))  # d sqrt(u) = du / (2 sqrt(u))
 
 
 REASSIGN_CHOICES = ("It trains as usual", "`m` stops requiring grad; the next `backward()` raises", "It raises at once")

@@ -86,7 +86,7 @@ def draft_section(draft: Draft) -> None:
     verdict(guess, result, looped)
     for question, answer in zip(questions, answers, strict=True):
         feedback(question, answer)
-    outcome(config, result, draft.label)
+    outcome(result, draft.label)
     if looped is not None:
         st.markdown("**And a second iteration?** The same code, looped twice:")
         panels.outcome_panel(looped, data)
@@ -98,8 +98,9 @@ def draft_section(draft: Draft) -> None:
     )
 
 
-def outcome(config, result: RunResult, label: str) -> None:
+def outcome(result: RunResult, label: str) -> None:
     """What the run did: its outcome and facts beside its charts, then its first iterations as printed."""
+    config = result.config
     results, visuals = st.columns([1, 1], gap="large")
     with results:
         panels.outcome_panel(result, data)
