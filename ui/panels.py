@@ -145,13 +145,15 @@ def chart_grid(
 
 def facts_table(result: RunResult) -> None:
     """The lesson's tensor facts about m before and after the first update."""
+    # Written as text, as they read: a column of booleans and a name would not be one Arrow type
+    # (Streamlit then converts it itself, logging a traceback at every rerun).
     rows = {
         f.moment: {
-            "is_leaf": f.m.is_leaf,
-            "requires_grad": f.m.requires_grad,
+            "is_leaf": str(f.m.is_leaf),
+            "requires_grad": str(f.m.requires_grad),
             "grad_fn": f.m.grad_fn or "None",
-            "m.grad is None": f.m.grad_is_none,
-            "data_ptr() changed": f.m.data_ptr_changed,
+            "m.grad is None": str(f.m.grad_is_none),
+            "data_ptr() changed": str(f.m.data_ptr_changed),
         }
         for f in result.facts
         if f.iteration == 0
