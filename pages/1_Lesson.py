@@ -8,12 +8,7 @@ itself. The page ends with a short check, scored here and stored nowhere.
 
 import streamlit as st
 
-from core import charts, explain, quiz, source
-from core.data import least_squares
-from core.drafts import DRAFTS, LESSON_DRAFTS, Draft, Update
-from core.results import RunResult
-from ui import chart_view, layout, panels, runs
-from ui.settings import lab_query
+from ui import layout
 
 data = layout.page(
     "Lesson",
@@ -22,6 +17,15 @@ data = layout.page(
     "Each draft below is the code of a real attempt at the loop. Read it, predict what it will do, "
     "and then see what happened when PyTorch ran it.",
 )
+
+# After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
+from core import charts, explain, quiz, source  # noqa: E402
+from core.data import least_squares  # noqa: E402
+from core.drafts import DRAFTS, LESSON_DRAFTS, Draft, Update  # noqa: E402
+from core.results import RunResult  # noqa: E402
+from ui import chart_view, panels, runs  # noqa: E402
+from ui.settings import lab_query  # noqa: E402
+
 best = least_squares(data)
 
 

@@ -4,15 +4,29 @@ Everything the file brings (its name, its column names, its cells) is the user's
 text (``plain``), on one line and short (``single_line``) wherever it names something.
 """
 
-import pandas as pd
 import streamlit as st
 
-from core import charts
-from core.data import Dataset, least_squares
-from core.text import single_line
-from core.upload import MAX_BYTES, MAX_NAME, CsvTable, DataError, dataset_from_table, parse_csv
-from ui import chart_view, layout
-from ui.text import plain
+from ui import layout
+
+data = layout.page(
+    "Your data",
+    ":material/upload_file:",
+    "Your data",
+    "Fit a line to your own numbers. Upload a CSV file or paste CSV text with a header row naming the "
+    "columns (commas, semicolons or tabs), pick the x and y columns, and "
+    "every page then uses your data. The lesson's datasets stay one click away.",
+    upload_here=True,
+)
+
+# After the page's first paint: pandas and Altair.
+import pandas as pd  # noqa: E402
+
+from core import charts  # noqa: E402
+from core.data import Dataset, least_squares  # noqa: E402
+from core.text import single_line  # noqa: E402
+from core.upload import MAX_BYTES, MAX_NAME, CsvTable, DataError, dataset_from_table, parse_csv  # noqa: E402
+from ui import chart_view  # noqa: E402
+from ui.text import plain  # noqa: E402
 
 UPLOAD, PASTE = "upload", "paste"  # widget keys
 PENDING = "data_pending"  # session: (raw bytes, source name) of the file being looked at
@@ -93,16 +107,6 @@ def fitted_line(data: Dataset) -> None:
     st.page_link("pages/2_Lab.py", label="Fit it by gradient descent in the Lab", icon=":material/science:")
 
 
-data = layout.page(
-    "Your data",
-    ":material/upload_file:",
-    "Your data",
-    "Fit a line to your own numbers. Upload a CSV file or paste CSV text with a header row naming the "
-    f"columns (commas, semicolons or tabs; at most {MAX_BYTES // 2**20} MB), pick the x and y columns, and "
-    "every page then uses your data. The lesson's datasets stay one click away.",
-    upload_here=True,
-)
-
 st.markdown(
     f"**In use now:** {plain(data.title)}: {len(data):,} points; x = {plain(data.x_label)}, y = {plain(data.y_label)}."
 )
@@ -115,6 +119,7 @@ with upload_column:
 with paste_column:
     st.text_area("Or paste CSV text", key=PASTE, height=140, placeholder="hours,score\n1.5,52\n2.0,58\n...")
     st.button("Read the pasted text", key="read_paste", on_click=on_paste)
+st.caption(f"A file or pasted text of at most {MAX_BYTES // 2**20} MB.")
 
 if st.session_state.get(ERROR):
     st.error(plain(st.session_state[ERROR]))

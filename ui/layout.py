@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import html
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core.data import BUILTIN_DATASETS, DEFAULT_DATASET, Dataset, load_builtin
-from ui import theme, url
+from ui import theme
 from ui.text import plain
+
+if TYPE_CHECKING:
+    from core.data import Dataset
 
 DATASET = "dataset"  # widget key and URL parameter
 PRESENT = "present"  # widget key and URL parameter: presenter mode
@@ -26,19 +30,24 @@ PAGES = [
 
 
 def page(title: str, icon: str, heading: str, introduction: str, *, upload_here: bool = False) -> Dataset:
-    """A page's start: set-up, the shared sidebar, its heading and introduction; returns the dataset.
+    """A page's start: set-up, its heading and introduction, the shared sidebar; returns the dataset.
 
-    Presenter mode leaves the introduction out: the class hears it from the instructor. When the
-    data the page should show is not loaded (see ``sidebar``), the page says so and stops there,
-    unless it is the page to upload it again (``upload_here``).
+    The heading and introduction come first, before anything that imports numpy or reads data: on a
+    fresh server they are the first paint. Presenter mode leaves the introduction out: the class
+    hears it from the instructor. When the data the page should show is not loaded (see
+    ``sidebar``), the page says so and stops there, unless it is the page to upload it again
+    (``upload_here``).
     """
     setup(title, icon)
     st.html(PAGE_CSS)  # our own constant style sheet; Streamlit puts a style-only block outside the layout
+    st.title(heading)
+    if not presenter_asked():
+        st.markdown(introduction)
+    from ui import url  # numpy, through the lesson's settings: after the heading is out
+
+    url.sanitise()  # before any widget reads the URL
     reconnect_quietly()
     dataset = sidebar()
-    st.title(heading)
-    if not presenting():
-        st.markdown(introduction)
     for message in url.refusals():
         st.warning(plain(message))
     if st.session_state.get(DATA_GONE):
@@ -47,13 +56,12 @@ def page(title: str, icon: str, heading: str, introduction: str, *, upload_here:
 
 
 def setup(title: str, icon: str) -> None:
-    """Page title, icon and a wide layout for charts side by side; then the URL checked, before any widget reads it."""
+    """Page title, icon, and a wide layout for charts side by side."""
     # A projector wants all its width for the lesson: presenter mode opens with the sidebar folded.
-    sidebar = "collapsed" if st.query_params.get(PRESENT) == "true" or presenting() else "auto"
+    sidebar = "collapsed" if presenter_asked() else "auto"
     st.set_page_config(
         page_title=f"{title} · Gradient Descent Drafts", page_icon=icon, layout="wide", initial_sidebar_state=sidebar
     )
-    url.sanitise()
 
 
 # Short names: a bound widget writes the name it shows into the URL (?dataset=problem+data).
@@ -72,6 +80,8 @@ def dataset_options() -> dict[str, str]:
 
 def sidebar() -> Dataset:
     """The shared sidebar; returns the dataset every page fits on."""
+    from core.data import DEFAULT_DATASET  # numpy: after the page's heading is out
+
     for path, label, icon in PAGES:
         st.sidebar.page_link(path, label=label, icon=icon)
     st.sidebar.divider()
@@ -139,6 +149,13 @@ def spoken(text: str) -> None:
     """``text`` for screen readers only (a chart's words): in the page where it is read, not drawn."""
     if text:
         st.html(f'<p class="gdd-spoken">{html.escape(text)}</p>')
+
+
+def presenter_asked() -> bool:
+    """Whether presenter mode is on, before its switch is drawn: on a first run only the URL says so."""
+    if PRESENT in st.session_state:
+        return presenting()
+    return st.query_params.get(PRESENT) == "true"
 
 
 def presenting() -> bool:
@@ -224,6 +241,8 @@ PRESENTER_CSS = """<style>
 
 def current_dataset(key: str | None) -> Dataset:
     """The dataset behind an option key."""
+    from core.data import BUILTIN_DATASETS, DEFAULT_DATASET, load_builtin  # numpy: after the page's heading is out
+
     user = st.session_state.get(USER_DATASET)
     if user is not None and key == user.key:
         return user
@@ -257,6 +276,7 @@ def reconnect_quietly() -> None:
     _rerun_after_reconnect()
 
 
-@st.fragment(run_every="1h")
+# A timedelta, not "1h": Streamlit parses a string with pandas, a quarter second to import before the first paint.
+@st.fragment(run_every=timedelta(hours=1))
 def _rerun_after_reconnect() -> None:
     """Draws nothing. A page with a timed fragment is one the frontend reruns in full when it reconnects."""
