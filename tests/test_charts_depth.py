@@ -315,7 +315,7 @@ def test_accumulation_parameter_must_be_m_or_b(split):
 def test_distance_is_on_a_log_scale_and_downsampled(results):
     distance = _distance(results["solution"], results["nudged"])
     spec = _valid(charts.distance_chart(distance))
-    assert spec["title"] == "Distance between the run and its nudged twin"
+    assert spec["title"] == ["Distance between the run", "and its nudged twin"]
     rows = _rows(spec, "distance")
     assert list(rows.columns) == ["iteration", "distance"]
     assert len(rows) == MAX_POINTS
@@ -356,7 +356,7 @@ def test_distance_on_linear_scales(results):
 def test_nudge_overlays_both_runs_the_twin_dashed(results):
     original, nudged = ("Draft 4", results["solution"]), ("Draft 4, m0 + 0.001", results["nudged"])
     spec = _valid(charts.nudge_chart(original, nudged, "m"))
-    assert spec["title"]["text"] == "m over iterations: the run and its nudged twin"
+    assert spec["title"]["text"] == ["m over iterations:", "the run and its nudged twin"]
     first = _rows(spec, "series-0")
     twin = _rows(spec, "series-1")
     assert len(first) == len(twin) == MAX_POINTS

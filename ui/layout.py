@@ -178,6 +178,11 @@ PAGE_CSS = """<style>
 .stApp:has(header [data-testid="stExpandSidebarButton"]) [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
 [data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0.25rem; }
 .st-key-step_values [data-testid="stMetricValue"] { font-size: 1.15rem; }
+/* A value's second line ("+0.3622 from least squares") wraps in a narrow column rather than ending in "…". */
+[data-testid="stMetric"] div:has(> [data-testid="stMetricDeltaDescription"]) { flex-wrap: wrap; row-gap: 0.15rem; }
+[data-testid="stMetricDeltaDescription"], [data-testid="stMetricDeltaDescription"] * {
+  white-space: normal; overflow: visible; text-overflow: clip;
+}
 
 button:focus-visible, a:focus-visible, [role="tab"]:focus-visible,
 label:has(input:focus-visible), [data-baseweb="select"]:has(input:focus-visible),

@@ -89,7 +89,8 @@ def distance_chart(
     line = base.mark_line(strokeWidth=1.5, color=RUN_COLORS[0]).encode(**encode).properties(name="distance")
     points = hover_points(base, len(frame), encode, "distance-points", color=RUN_COLORS[0])
     cursor = [] if at_iteration is None else cursor_marks(frame.iloc[:0], encode, at_iteration)[:1]  # the rule
-    title = "Distance between the run and its nudged twin"
+    # Two short lines: the chart often sits in half a column, where one long line ends in "…".
+    title = ["Distance between the run", "and its nudged twin"]
     return alt.layer(line, points, *cursor).properties(title=title, **sized(HEIGHT))
 
 
@@ -121,5 +122,6 @@ def nudge_chart(
         layer.mark_line(strokeWidth=1.5, strokeDash=NUDGED_DASH) if layer.name == "series-1" else layer
         for layer in chart.layer
     ]
-    title = alt.TitleParams(f"{parameter} over iterations: the run and its nudged twin", subtitle="dashed: the twin")
+    lines = [f"{parameter} over iterations:", "the run and its nudged twin"]  # two lines: it fits half a column
+    title = alt.TitleParams(lines, subtitle="dashed: the twin")
     return chart.properties(title=title)

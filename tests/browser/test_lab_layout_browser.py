@@ -180,6 +180,21 @@ def test_on_a_laptop_every_switch_shows_its_effect_beside_it(open_app):
     assert not problems, "\n".join(problems)
 
 
+def test_on_a_laptop_no_value_or_chart_title_in_a_half_width_column_is_cut_short(open_app):
+    """The final values with their distances from the optimum, and the nudge's two charts side by side."""
+    app = open_app(LAPTOP).open("/Lab?view=Accumulation&zero_grad=false&nudge=true")
+    app.page.evaluate(FRAME_JS)
+    problems = [
+        f"text cut short in a final value: {cut['text']!r} ({cut['scrollWidth']} px in {cut['clientWidth']} px)"
+        for cut in app.page.evaluate(TRUNCATED_JS, ['[data-testid="stMetric"]'])
+    ]
+    texts = app.chart_texts()
+    assert any("twin" in text for text in texts), f"the nudge's charts are not drawn as SVG text: {texts[:10]}"
+    problems += [f"chart text cut short: {text!r}" for text in texts if text.endswith("…")]
+    assert_healthy(app)
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize(
     "link",
     [
