@@ -180,6 +180,47 @@ def test_on_a_laptop_every_switch_shows_its_effect_beside_it(open_app):
     assert not problems, "\n".join(problems)
 
 
+# Where each wrapped part of a line of the Lab's Python starts, in characters from the code's left edge.
+WRAPPED_PARTS_JS = r"""
+() => {
+  const code = document.querySelector('[data-testid="stCode"] code.language-python');
+  const probe = document.createElement('i');  // not a line's span: measured as plain text
+  probe.textContent = '0'.repeat(10);
+  code.appendChild(probe);
+  const ch = probe.getBoundingClientRect().width / 10;
+  probe.remove();
+  const left = code.getBoundingClientRect().left;
+  const parts = [];
+  for (const line of code.children) {
+    const range = document.createRange();
+    range.selectNodeContents(line);
+    const rows = new Map();  // each row of the line, by its top: where its first character starts
+    for (const box of range.getClientRects()) {
+      if (box.width < 1) continue;
+      const top = Math.round(box.top);
+      rows.set(top, Math.min(rows.has(top) ? rows.get(top) : Infinity, box.left));
+    }
+    [...rows.entries()].sort((a, b) => a[0] - b[0]).slice(1).forEach(([, start]) =>
+      parts.push({line: line.textContent.trim().slice(0, 50), column: (start - left) / ch}));
+  }
+  return parts;
+}
+"""
+DEEPEST_STATEMENT = 8  # the columns the lesson's code indents a statement by, at most (inside the loop's no_grad)
+
+
+def test_on_a_laptop_a_wrapped_line_of_code_never_starts_where_a_statement_would(open_app):
+    """A long line wraps in the Lab's code column; its wrapped parts hang deeper than any statement."""
+    app = open_app(LAPTOP).open("/Lab")
+    app.page.evaluate(FRAME_JS)
+    parts = app.page.evaluate(WRAPPED_PARTS_JS)
+    assert parts, "no line of the Lab's code wraps at 1400x900: this test no longer checks anything"
+    shallow = [part for part in parts if part["column"] < DEEPEST_STATEMENT + 1]
+    assert not shallow, "wrapped parts that read as statements: " + "; ".join(
+        f"{part['line']!r} continues at column {part['column']:.1f}" for part in shallow
+    )
+
+
 def test_on_a_laptop_no_value_or_chart_title_in_a_half_width_column_is_cut_short(open_app):
     """The final values with their distances from the optimum, and the nudge's two charts side by side."""
     app = open_app(LAPTOP).open("/Lab?view=Accumulation&zero_grad=false&nudge=true")
