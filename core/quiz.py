@@ -142,7 +142,7 @@ def without_zeroing(result: RunResult, data: Dataset) -> Question:
     """What ``backward()`` does to ``.grad`` when nothing resets it: from iteration 1 of such a run."""
     rows = result.trajectory
     m, b = float(rows["m"].iloc[1]), float(rows["b"].iloc[1])
-    fresh = fresh_gradient(data, m, b, result.config.loss)
+    fresh = fresh_gradient(data, m, b, result.config.loss, center=result.config.center)
     held, before = float(rows["m_grad"].iloc[1]), float(rows["m_grad"].iloc[0])
     adds = abs(held - (before + fresh)) < abs(held - fresh)
     why = (
@@ -154,9 +154,14 @@ def without_zeroing(result: RunResult, data: Dataset) -> Question:
     return Question("zeroing", prompt, options, ADDS if adds else REPLACES, why)
 
 
-def fresh_gradient(data: Dataset, m: float, b: float, loss: Loss = Loss.RMSE) -> float:
-    """d loss / d m at (m, b), computed in float64 without torch: the gradient of one backward()."""
-    mse_grad = 2 * float(np.mean((m * data.x + b - data.y) * data.x))
+def fresh_gradient(data: Dataset, m: float, b: float, loss: Loss = Loss.RMSE, *, center: bool = False) -> float:
+    """d loss / d m at (m, b), computed in float64 without torch: the gradient of one backward().
+
+    ``(m, b)`` are in the original coordinates, as a run records them. A loop on centred x has the
+    same residuals there, but its ``m`` multiplies ``x - mean(x)``: so does its gradient.
+    """
+    weights = data.x - np.mean(data.x) if center else data.x
+    mse_grad = 2 * float(np.mean((m * data.x + b - data.y) * weights))
     return mse_grad if loss is Loss.MSE else mse_grad / (2 * rmse(data, m, b))  # d sqrt(u) = du / (2 sqrt(u))
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from core import quiz
 from core.data import least_squares, load_builtin
-from core.drafts import DRAFTS, Update
+from core.drafts import DRAFTS, Loss, Update
 
 DATASETS = ["solution", "problem"]
 
@@ -69,10 +69,20 @@ def test_the_closing_check_is_answered_by_runs_of_each_variant(run, dataset):
     assert inside.answer == quiz.REASSIGN_CHOICES[1] and "requires_grad` was False" in inside.why
 
 
-def test_the_fresh_gradient_matches_torchs_first_backward(run):
-    result = _draft(run, "4", "solution")
-    fresh = quiz.fresh_gradient(load_builtin("solution"), 0.0, 0.0)
-    assert np.isclose(fresh, result.trajectory["m_grad"].iloc[0], rtol=1e-6)
+@pytest.mark.parametrize("center", [False, True])
+@pytest.mark.parametrize("loss", list(Loss))
+def test_the_fresh_gradient_matches_torchs_backward(run, center, loss):
+    result = run(DRAFTS["4"].with_changes(iterations=3, center=center, loss=loss))
+    rows = result.trajectory
+    for i in range(3):  # the solution zeroes .grad: each iteration's gradient is a fresh one
+        m, b = float(rows["m"].iloc[i]), float(rows["b"].iloc[i])
+        fresh = quiz.fresh_gradient(load_builtin("solution"), m, b, loss, center=center)
+        assert np.isclose(fresh, rows["m_grad"].iloc[i], rtol=1e-5), (i, fresh, rows["m_grad"].iloc[i])
+
+
+def test_the_accumulation_question_reads_a_centred_run_in_its_own_coordinates(run):
+    centred = run(DRAFTS["3"].with_changes(iterations=3, center=True))
+    assert quiz.without_zeroing(centred, load_builtin("solution")).answer == quiz.ADDS
 
 
 def test_a_score_counts_only_answered_questions(run):
