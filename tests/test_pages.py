@@ -247,6 +247,13 @@ def test_an_uploaded_file_becomes_the_dataset_of_every_page():
     assert "x = torch.from_numpy(hours_studied)\ny = torch.from_numpy(exam_score)" in code_blocks(at)
     assert "download_script" in [button.key for button in at.get("download_button")]
     assert "file 'sample\\.csv'" in texts(at.sidebar.caption)
+    # The theme switch reloads the page, which an upload does not survive: said beside it beforehand.
+    assert "reload does not keep your uploaded data" in texts(at.sidebar.caption)
+
+
+def test_the_theme_switch_warns_of_nothing_while_the_lessons_data_is_all_there_is():
+    at = open_page("pages/2_Lab.py")
+    assert "uploaded data" not in texts(at.sidebar.caption)
 
 
 BAD_FILES = [

@@ -113,7 +113,7 @@ def sidebar() -> Dataset:
     )
     if presenting():
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)  # our own constant style sheet, never user text
-    theme.theme_choice([script for script, _, _ in PAGES])
+    theme.theme_choice([script for script, _, _ in PAGES], holds_upload=USER_DATASET in st.session_state)
     return dataset
 
 

@@ -67,8 +67,12 @@ def url_name(script: str) -> str:
     return path.stem.split("_", 1)[-1] if path.parent.name == "pages" else ""
 
 
-def theme_choice(scripts: list[str]) -> str:
-    """The sidebar's Theme choice (System, Light or Dark), applied to every page of ``scripts``; returns it."""
+def theme_choice(scripts: list[str], *, holds_upload: bool = False) -> str:
+    """The sidebar's Theme choice (System, Light or Dark), applied to every page of ``scripts``; returns it.
+
+    ``holds_upload``: this session holds the user's own data, which a reload does not keep: said
+    before the choice is made, not after.
+    """
     # A page switch opens the next page without ?theme=, which would give its widget the default
     # (System) and undo the choice: the session's own choice goes to the widget first.
     chosen = st.session_state.get(CHOSEN)
@@ -84,6 +88,11 @@ def theme_choice(scripts: list[str]) -> str:
         required=True,
     )
     st.session_state[CHOSEN] = choice
+    if holds_upload:
+        st.sidebar.caption(
+            "Changing the theme reloads the page, and a reload does not keep your uploaded data: "
+            "you would upload it again."
+        )
     script = APPLY_JS % {"wanted": json.dumps(choice), "pages": json.dumps([url_name(script) for script in scripts])}
     st.sidebar.html(f"<script>{script}{MARK_JS}</script>", unsafe_allow_javascript=True)  # our own constant script
     return choice
