@@ -11,6 +11,7 @@ import pytest
 
 from core import charts, engine
 from core.charts import MAX_POINTS, SCATTER_POINTS, downsample
+from core.charts.axis import LABEL_LINES_PX
 from core.data import Dataset, load_builtin
 from core.drafts import DRAFTS, SOLUTION, LoopConfig
 
@@ -321,7 +322,9 @@ def test_a_failed_run_is_marked_where_it_failed(results, kind, iteration, label,
         assert _rows(spec, "failure-0").iloc[0][["run", "iteration", "label"]].tolist() == ["Lab", iteration, label]
         text = _layers(spec)["failure-label-0"]
         assert text["mark"]["color"] == color
-        assert text["encoding"]["text"]["field"] == "label"
+        # The label, drawn on two lines: the words before " at " on the first.
+        assert text["encoding"]["text"]["field"] == "shown" and text["mark"]["lineBreak"] == "\n"
+        assert text["transform"] == [{"calculate": "replace(datum.label, ' at ', '\\nat ')", "as": "shown"}]
         assert _rows(spec, "failure-label-0").to_dict("records") == [{"iteration": iteration, "label": label}]
 
 
@@ -342,7 +345,7 @@ def test_several_failures_are_labelled_by_run_and_stacked(results):
     assert _rows(spec, "failure-label-0").label.tolist() == ["Draft 1: TypeError at iteration 1 (update)"]
     assert _rows(spec, "failure-label-1").label.tolist() == ["In place: RuntimeError at iteration 0 (update)"]
     assert layers["failure-label-0"]["encoding"]["y"] == {"value": 4}
-    assert layers["failure-label-1"]["encoding"]["y"] == {"value": 18}
+    assert layers["failure-label-1"]["encoding"]["y"] == {"value": 4 + LABEL_LINES_PX}
 
 
 def test_a_run_that_raised_before_any_row_draws_only_its_failure(results):

@@ -116,6 +116,9 @@ def failure_of(label: str, result: RunResult, run_count: int) -> Failure | None:
     return Failure(run=label, iteration=iteration, label=label_text, detail=detail, color=color)
 
 
+LABEL_LINES_PX = 28  # a failure's label: two lines of text; the next run's label starts below it
+
+
 def failure_layers(failure: Failure, index: int, axis: IterationAxis) -> list[alt.Chart]:
     """A rule at the failing iteration and its label, stacked below any earlier runs' labels."""
     frame = pd.DataFrame(
@@ -128,10 +131,14 @@ def failure_layers(failure: Failure, index: int, axis: IterationAxis) -> list[al
         .encode(x=axis.x, tooltip=tooltip)
         .properties(name=f"failure-{index}")
     )
-    # A label in the right half of the plot is written leftwards so it is not cut off.
+    # A label in the right half of the plot is written leftwards so it is not cut off; on two lines
+    # ("TypeError" / "at iteration 1 (update)") it fits a half-width chart without running over the axis.
     right = axis.position(failure.iteration) > 0.5
     style = {"align": "right" if right else "left", "dx": -4 if right else 4, "baseline": "top", "fontWeight": "bold"}
-    words = alt.Chart(frame[["iteration", "label"]]).encode(
-        x=axis.x, y=alt.value(4 + 14 * index), text=alt.Text("label:N")
+    style["lineBreak"] = "\n"
+    words = (
+        alt.Chart(frame[["iteration", "label"]])
+        .transform_calculate(shown="replace(datum.label, ' at ', '\\nat ')")
+        .encode(x=axis.x, y=alt.value(4 + LABEL_LINES_PX * index), text=alt.Text("shown:N"))
     )
     return [rule, *halo_text(words, failure.color, (f"failure-halo-{index}", f"failure-label-{index}"), **style)]
