@@ -18,6 +18,7 @@ statement does; the gradients recorded are the centred loop's own ``.grad``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import math
 from collections.abc import Callable
@@ -40,24 +41,31 @@ OnStep = Callable[[int, int], bool | None]
 Step = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
-def _update_in_place(m, b, lr):
+# Each update runs inside ``wrap()``: ``torch.no_grad()``, or nothing (``contextlib.nullcontext()``).
+# The learning rate and the wrap come first, bound by ``functools.partial`` (positional: no dict a call).
+
+
+def _update_in_place(lr, wrap, m, b):
     """``m -= lr*m.grad``: the same tensors, changed in place."""
-    m -= lr * m.grad
-    b -= lr * b.grad
+    with wrap():
+        m -= lr * m.grad
+        b -= lr * b.grad
     return m, b
 
 
-def _update_reassign(m, b, lr):
+def _update_reassign(lr, wrap, m, b):
     """``m = m - lr*m.grad``: new tensors in new memory."""
-    m = m - lr * m.grad
-    b = b - lr * b.grad
+    with wrap():
+        m = m - lr * m.grad
+        b = b - lr * b.grad
     return m, b
 
 
-def _update_data(m, b, lr):
+def _update_data(lr, wrap, m, b):
     """``m.data = m - lr*m.grad``: the same tensors, their data replaced."""
-    m.data = m - lr * m.grad
-    b.data = b - lr * b.grad
+    with wrap():
+        m.data = m - lr * m.grad
+        b.data = b - lr * b.grad
     return m, b
 
 
@@ -91,14 +99,9 @@ _LOSSES = {Loss.RMSE: _rmse_loss, Loss.MSE: _mse_loss}
 
 def _manual_steps(config: LoopConfig) -> tuple[Step, Step]:
     """The lesson's hand-written update, wrapped in no_grad or not, and its zeroing (or none)."""
-    update, lr = _UPDATES[config.update], config.lr
     wrap = torch.no_grad if config.no_grad else contextlib.nullcontext
-
-    def update_step(m, b):
-        """The configured update, inside ``with torch.no_grad():`` or not."""
-        with wrap():
-            return update(m, b, lr)
-
+    # A partial, not a closure around the update: one Python call fewer at every iteration.
+    update_step = functools.partial(_UPDATES[config.update], config.lr, wrap)
     return update_step, _zero_grads if config.zero_grad else _forgotten
 
 
@@ -146,7 +149,6 @@ class _Run:
     loss_of: Callable  # (yhat, y) -> the configured loss
     watcher: Watcher
     on_step: OnStep | None = None
-    loss_value: float = math.nan  # this iteration's loss, kept by on_loss for on_backward
     recorded: frozenset[int] = frozenset()  # iterations whose tensor facts and graphs are kept
 
     @classmethod
@@ -168,27 +170,32 @@ class _Run:
         recorded = recorded_iterations(config.iterations)
         return cls(config, m, b, x, y, update, zero_grads, _LOSSES[config.loss], watcher, on_step, recorded=recorded)
 
-    def on_loss(self, i: int, loss: torch.Tensor) -> None:
-        """Before backward(): keep the loss's value; a loss no longer finite ends the run, diverged."""
-        self.loss_value = loss.item()
-        if not math.isfinite(self.loss_value):
+    def on_backward(self, i: int, m, b, yhat, loss) -> None:
+        """Where the lesson prints: the values before the update; facts and graph of the first iterations.
+
+        A loss no longer finite ends the run here, diverged, before its update. Its value is read
+        here rather than before backward(), which changes nothing the run records (backward() of a
+        loss that is not finite fills .grad with nan and raises nothing) and keeps the iteration's
+        five reads of a value together: the first read after torch's own work in an iteration costs
+        several times the next ones, and apart they paid that twice.
+        """
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
             self.watcher.collect_warnings(i)
             raise _Stop(Status.DIVERGED, i)
-
-    def on_backward(self, i: int, m, b, yhat, loss) -> None:
-        """Where the lesson prints: the values before the update; facts and graph of the first iterations."""
-        self.watcher.record_row(i, m, b, self.loss_value)
+        self.watcher.record_row(i, m, b, loss_value)
         if i in self.recorded:  # a few iterations only: the hot loop stays bare
             self.watcher.record_facts(i, "before update", m, b, yhat, self.x, self.y)
             self.watcher.record_loss_graph(i, loss)
 
     def on_batch_end(self, i: int, m, b, yhat) -> None:
         """After the update and zeroing: facts and graphs of the first iterations, new warnings, on_step."""
+        watcher = self.watcher
         if i in self.recorded:
-            self.watcher.record_facts(i, "after update", m, b, yhat, self.x, self.y)
-            self.watcher.record_parameter_graphs(i, m, b)
-        if len(self.watcher.caught) > self.watcher.warnings_seen:
-            self.watcher.collect_warnings(i)
+            watcher.record_facts(i, "after update", m, b, yhat, self.x, self.y)
+            watcher.record_parameter_graphs(i, m, b)
+        if len(watcher.caught) > watcher.warnings_seen:
+            watcher.collect_warnings(i)
         if self.on_step is not None and self.on_step(i, self.config.iterations):
             raise _Stop(Status.STOPPED, i + 1)
 
@@ -244,9 +251,8 @@ def _loop(lesson: _Run) -> Outcome:
         for i in range(lesson.config.iterations):
             yhat = m * x + b
             loss = loss_of(yhat, y)  # torch.sqrt(torch.mean((yhat - y)**2)): the RMSE, or the MSE
-            lesson.on_loss(i, loss)  # a loss no longer finite ends the run here: diverged
             loss.backward()  # reverse-mode differentiation
-            lesson.on_backward(i, m, b, yhat, loss)  # where the lesson prints: the values before the update
+            lesson.on_backward(i, m, b, yhat, loss)  # where the lesson prints; a loss no longer finite: diverged
             m, b = update(m, b)  # with torch.no_grad(): m -= lr*m.grad ..., as configured; or optimizer.step()
             m, b = zero_grads(m, b)  # m.grad = None ..., or optimizer.zero_grad(); nothing when forgotten
             lesson.on_batch_end(i, m, b, yhat)  # minGPT's hook: facts after the update, warnings, on_step
