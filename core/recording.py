@@ -86,9 +86,7 @@ class Watcher:
 
     def record_row(self, i, m, b, loss_value) -> None:
         """One trajectory row: the iteration's values before its update (b in the original coordinates)."""
-        # Run at every iteration, so the common case is written out: a leaf's .grad is read as it is.
-        m_grad = m.grad if m.is_leaf else peek_grad(m)
-        b_grad = b.grad if b.is_leaf else peek_grad(b)
+        m_grad, b_grad = peek_grad(m), peek_grad(b)
         self.rows.append(
             (
                 i,
