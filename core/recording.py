@@ -72,6 +72,10 @@ class Watcher:
         self.caught = caught  # every warning the run's thread emitted, in order
         self.warnings_seen = 0
         self.start_ptrs = (m.data_ptr(), b.data_ptr())
+        # The starting memory, held for the whole run: once `m.data = ...` frees it, the allocator
+        # may hand its address to a later tensor, even m's next data, which would then read as the
+        # same memory (about one run in 300 of the `.data` update, at some recorded iteration).
+        self.start_memory = (m.untyped_storage(), b.untyped_storage())
         # The starting leaves by identity, to name them in graphs even after `m` is reassigned.
         # Holding them keeps their ids from being reused for the whole run.
         self.leaves = (m, b)
