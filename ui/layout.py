@@ -195,8 +195,11 @@ div:has(> div > input[type="range"]:focus-visible) {
 [data-testid="stCode"] pre { color: #e8e6e3; }
 /* Python in a narrow column wraps its long lines: each wrapped part hangs 12 characters in, deeper
    than any statement of the lesson's code (8 at most), so a wrapped comment never reads as a new
-   statement at the left margin. Each line of a code block is one span of its own. */
-[data-testid="stCode"] code.language-python > span { display: block; padding-left: 12ch; text-indent: -12ch; }
+   statement at the left margin. A wrapping block draws each line as a span of token spans (one that
+   does not wrap lists the token spans themselves, which must stay inline). */
+[data-testid="stCode"] code.language-python > span:has(> span) {
+  display: block; padding-left: 12ch; text-indent: -12ch;
+}
 
 /* The dark theme's red is light enough to read as text on the dark ground, too light under white
    text: a primary button there (the active preset) and a chosen chip in Compare get dark text (6.4:1). */

@@ -221,6 +221,24 @@ def test_on_a_laptop_a_wrapped_line_of_code_never_starts_where_a_statement_would
     )
 
 
+# Each Python block on the page: its source lines, and the rows of text it is drawn in.
+CODE_ROWS_JS = r"""
+() => [...document.querySelectorAll('[data-testid="stCode"] code.language-python')].map((code) => ({
+  lines: code.textContent.replace(/\n$/, '').split('\n').length,
+  rows: code.getBoundingClientRect().height / parseFloat(getComputedStyle(code).lineHeight),
+}))
+"""
+
+
+def test_the_lessons_unwrapped_code_draws_one_row_a_line(open_app):
+    """A block that scrolls rather than wraps keeps its tokens inline: one source line, one row."""
+    app = open_app(LAPTOP).open("/Lesson")
+    app.page.evaluate(FRAME_JS)
+    blocks = app.page.evaluate(CODE_ROWS_JS)
+    assert blocks, "the Lesson shows no Python"
+    assert all(block["rows"] <= block["lines"] + 0.5 for block in blocks), blocks
+
+
 def test_on_a_laptop_no_value_or_chart_title_in_a_half_width_column_is_cut_short(open_app):
     """The final values with their distances from the optimum, and the nudge's two charts side by side."""
     app = open_app(LAPTOP).open("/Lab?view=Accumulation&zero_grad=false&nudge=true")
