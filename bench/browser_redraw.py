@@ -11,6 +11,10 @@ computed at its first visit), so that work does not weigh on them:
 (b) seen before: a click on the Lab's "Gradients zeroed" toggle -> charts redrawn, flipping between
     two 10,000-iteration configurations that have both run already, so the run is a cached redraw;
     each click alternates with one on the floor's toggle. Target: at most 1.25 x the floor;
+(f) the Lab's charts alone: an app whose script draws exactly the five chart specs the Lab draws for
+    those two configurations (built by the project's own chart code, in the Lab's right-hand column)
+    under one toggle, and nothing else. Its toggle -> charts redrawn is timed in the same turns: what
+    Streamlit and Vega need for the Lab's charts whatever else the page holds;
 (c) new configuration: each repetition types an initial m never used before and presses Enter (a
     10,000-iteration run not in the cache), and times the Enter -> first live frame (the first chart
     drawn by the new run while it runs: not stale) and -> final (the run's charts done). Each
@@ -109,6 +113,57 @@ axis = {"type": "quantitative"}
 spec = {"mark": "line", "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}}}
 st.vega_lite_chart(data, spec, width="stretch")
 '''
+
+# (f): the Lab's five charts and nothing else, their specs written by the benchmark (five_charts.pickle).
+CHARTS_APP = '''"""The Lab's charts alone: the same five specs under one toggle, laid out as the Lab lays them out."""
+
+import pickle
+from pathlib import Path
+
+import streamlit as st
+
+
+@st.cache_resource
+def specs() -> dict:
+    return pickle.loads(Path(__file__).with_name("five_charts.pickle").read_bytes())
+
+
+zeroed = st.toggle("Gradients zeroed", value=True, key="shift")
+fit, loss, m, b, gradients = specs()[zeroed]
+_, effects = st.columns([1, 1.2], gap="medium")
+with effects:
+    for pair in ((fit, loss), (m, b)):
+        for column, spec in zip(st.columns(2), pair):
+            column.vega_lite_chart(spec, width="stretch")
+    st.vega_lite_chart(gradients, width="stretch")
+'''
+
+
+def write_lab_chart_specs(folder: Path) -> None:
+    """The five chart specs the Lab draws (at iteration 0, log axis) for both positions of TOGGLE."""
+    import logging
+    import pickle
+
+    # Importing the app's chart code outside a Streamlit server: its caches say they keep to memory.
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    from core import charts, engine
+    from core.drafts import SOLUTION
+    from ui.chart_view import specified
+
+    data = load_builtin("solution")
+    specs = {}
+    for zeroed in (True, False):
+        runs = [("this run", engine.run(SOLUTION.with_changes(zero_grad=zeroed), data))]
+        options = {"log_x": True, "at_iteration": 0}
+        made = [
+            charts.fit_chart(data, runs, at_iteration=0),
+            charts.loss_chart(runs, **options),
+            *(charts.parameter_chart(runs, parameter, **options) for parameter in ("m", "b")),
+            charts.gradient_chart(runs, **options),
+        ]
+        specs[zeroed] = [specified(chart) for chart in made]
+    (folder / "five_charts.pickle").write_bytes(pickle.dumps(specs))
+
 
 # The first paint's floor: a page that writes its heading before anything else (the floor app
 # above imports pandas first, as most apps do).
@@ -343,17 +398,23 @@ def settle(server: AppServer, timeout: float = SETTLE_TIMEOUT_S) -> float:
 
 def measure_clicks(browser, app_root: Path, floor_root: Path, bare: BareLoop, repeats: int) -> dict:
     """(a), (b), (c) and (e): the floor's and the Lab's clicks in turns, new configurations beside the bare loop."""
-    with AppServer(root=app_root) as server, AppServer(root=floor_root, script="floor_app.py") as floor_server:
+    with (
+        AppServer(root=app_root) as server,
+        AppServer(root=floor_root, script="floor_app.py") as floor_server,
+        AppServer(root=floor_root, script="charts_app.py") as charts_server,
+    ):
         lab, lab_frames, load_s = open_instrumented(browser, server, "/Lab")
         load_bytes = lab_frames.summary(0)
         floor, floor_frames, _ = open_instrumented(browser, floor_server, "/")
-        for app, key in ((lab, TOGGLE), (floor, FLOOR_TOGGLE)):
+        alone, alone_frames, _ = open_instrumented(browser, charts_server, "/")
+        for app, key in ((lab, TOGGLE), (floor, FLOOR_TOGGLE), (alone, FLOOR_TOGGLE)):
             app.toggle(key)  # warm both positions: each has now run once
             app.toggle(key)
         settled_s = settle(server)
-        floors, seen, new, bare_s = [], [], [], []
+        floors, seen, charts_alone, new, bare_s = [], [], [], [], []
         for _ in range(2 * repeats):
             floors.append(timed(floor, floor_frames, lambda: floor.toggle(FLOOR_TOGGLE), "the floor's toggle"))
+            charts_alone.append(timed(alone, alone_frames, lambda: alone.toggle(FLOOR_TOGGLE), "the charts' toggle"))
             seen.append(timed(lab, lab_frames, lambda: lab.toggle(TOGGLE), "a seen-before click"))
         for k in range(repeats):
             bare_s.append(bare.seconds())
@@ -363,6 +424,7 @@ def measure_clicks(browser, app_root: Path, floor_root: Path, bare: BareLoop, re
     return {
         "floor": floors,
         "seen": seen,
+        "charts_alone": charts_alone,
         "new": new,
         "bare": bare_s,
         "load_s": load_s,
@@ -396,6 +458,13 @@ def report(version: str, clicks: dict, paints: dict[str, list[float]], loads: tu
         f"{median(seen) / median(floor):.2f})   target <= {FLOOR_RATIO}: {verdict(median(ratios) <= FLOOR_RATIO)}"
     )
     print(step_line(clicks["seen"]))
+    alone = [c["redrawn"] for c in clicks["charts_alone"]]
+    print(
+        f"(f) the Lab's {clicks['charts']} charts alone, toggle -> redrawn {median(alone):6.3f} s  {spread(alone)}"
+        f"\n      / floor: median of pairwise ratios {median([a / f for a, f in zip(alone, floor, strict=True)]):.2f}; "
+        f"Lab / charts alone: {median([s / a for s, a in zip(seen, alone, strict=True)]):.2f}"
+    )
+    print(step_line(clicks["charts_alone"]))
     print(
         f"(c) new configuration, Enter -> first live frame    {median(first):6.3f} s  {spread(first)}"
         f"   target <= {FIRST_FRAME_TARGET_S} s: {verdict(median(first) <= FIRST_FRAME_TARGET_S)}"
@@ -427,6 +496,7 @@ def report(version: str, clicks: dict, paints: dict[str, list[float]], loads: tu
     print("     " + byte_line("Lab page load", [clicks["load_bytes"]]))
     print("     " + byte_line("floor redraw", [c["sizes"] for c in clicks["floor"]]))
     print("     " + byte_line("Lab redraw, seen before", [c["sizes"] for c in clicks["seen"]]))
+    print("     " + byte_line("charts alone, redraw", [c["sizes"] for c in clicks["charts_alone"]]))
     print("     " + byte_line("Lab redraw, new config", [c["sizes"] for c in clicks["new"]]))
 
 
@@ -452,6 +522,8 @@ def main() -> None:
         floor_root = Path(folder)
         (floor_root / "floor_app.py").write_text(FLOOR_APP)
         (floor_root / "heading_app.py").write_text(HEADING_APP)
+        (floor_root / "charts_app.py").write_text(CHARTS_APP)
+        write_lab_chart_specs(floor_root)
         if (app_root / ".streamlit").is_dir():  # the framework configured as the app's is
             shutil.copytree(app_root / ".streamlit", floor_root / ".streamlit")
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

@@ -1,6 +1,6 @@
 """The specs the pages hand Streamlit carry exactly the data Altair's own conversion would.
 
-``ui.chart_view._specified`` converts each chart's DataFrames to Arrow column by column instead
+``ui.chart_view.specified`` converts each chart's DataFrames to Arrow column by column instead
 of through Altair's list of records; the browser must see the same spec and the same values.
 """
 
@@ -30,7 +30,7 @@ def _through_altair(chart: alt.TopLevelMixin) -> dict:
 
 def _through_arrow(chart: alt.TopLevelMixin) -> dict:
     """The spec the pages send, its Arrow datasets read back as records."""
-    spec = chart_view._specified(chart)
+    spec = chart_view.specified(chart)
     spec["datasets"] = {
         name: pa.ipc.open_stream(data).read_all().to_pylist() for name, data in spec["datasets"].items()
     }

@@ -68,7 +68,7 @@ class _FrameCapture(threading.local):
     """The data of the chart being specified in this thread, as Arrow tables by placeholder name.
 
     Altair turns each layer's DataFrame into a list of records (a slow, row-by-row
-    conversion), only for ``_specified`` to turn the records into Arrow again. While a spec is
+    conversion), only for ``specified`` to turn the records into Arrow again. While a spec is
     made, the data transformer below converts the frame to Arrow column by column and keeps
     the table under a placeholder name instead. Thread-local: Streamlit specifies several
     sessions' charts at once, and any other conversion keeps Altair's own transformer.
@@ -81,7 +81,7 @@ _capture = _FrameCapture()
 
 
 def _keep_frames(data: object) -> object:
-    """Altair's data transformer: a placeholder for a chart's frame while ``_specified`` runs."""
+    """Altair's data transformer: a placeholder for a chart's frame while ``specified`` runs."""
     frames = _capture.frames
     if frames is not None and isinstance(data, pd.DataFrame):
         table = _frame_table(data)
@@ -120,10 +120,10 @@ def _named_by_position(spec: dict) -> dict:
 
 @st.cache_data(max_entries=SPEC_ENTRIES, show_spinner=False)
 def _spec(key: Hashable, _build: Callable[[], alt.TopLevelMixin]) -> dict:
-    return _specified(_build())
+    return specified(_build())
 
 
-def _specified(chart: alt.TopLevelMixin) -> dict:
+def specified(chart: alt.TopLevelMixin) -> dict:
     """The spec Streamlit is handed: datasets named by position, sent as Arrow bytes."""
     _capture.frames = frames = {}
     try:
@@ -204,7 +204,7 @@ def _running(value: object) -> bool:
 def show(chart: Callable[..., alt.TopLevelMixin], *args: object, **options: object) -> dict:
     """Draw ``chart(*args, **options)`` and return its spec, cached by the function and its arguments."""
     if _running(args):
-        spec = _specified(chart(*args, **options))
+        spec = specified(chart(*args, **options))
     else:
         spec = _spec(cache_key((chart, args, options)), lambda: chart(*args, **options))
     if layout.presenting():
