@@ -49,7 +49,11 @@ def accumulation_chart(
         layers += cursor_marks(here, encode, at_iteration)
     title = alt.TitleParams(
         f"{parameter}.grad without zeroing: carried over + fresh",
-        subtitle=f"{parameter}.grad at each iteration = the previous iteration's {parameter}.grad + this backward()'s",
+        # Two lines: on a phone one line is cut short.
+        subtitle=[
+            f"{parameter}.grad at each iteration = the previous iteration's {parameter}.grad",
+            "+ this backward()'s",
+        ],
     )
     return alt.layer(*layers).properties(title=title, **sized(HEIGHT))
 

@@ -38,7 +38,11 @@ def sweep_chart(table: pd.DataFrame, limit: float | None, *, loss_words: str = "
     top = float(finite.max()) * NOT_FINISHED_ABOVE if len(finite) else 1.0
     frame["shown"] = frame["final_loss"].where(np.isfinite(frame["final_loss"]), top)
     behaviour = alt.Color(
-        "behaviour:N", scale=alt.Scale(domain=BEHAVIOUR_ORDER, range=BEHAVIOUR_COLORS), legend=alt.Legend(orient="top")
+        "behaviour:N",
+        scale=alt.Scale(domain=BEHAVIOUR_ORDER, range=BEHAVIOUR_COLORS),
+        # One column of whole names: a row of six is cut to "bounces around the mini…" on a laptop, and
+        # two columns run past a phone's screen (a top legend starts where the plot does, after the axis).
+        legend=alt.Legend(orient="top", columns=1, labelLimit=0),
     )
     points = (
         alt.Chart(frame)
@@ -100,7 +104,8 @@ def distances_chart(distances: Sequence[tuple[str, pd.DataFrame]], near: float) 
 def twins_chart(distance: pd.DataFrame) -> alt.LayerChart:
     """How far apart the accumulation bug and SGD(momentum=1, dampening=0) are at each iteration (log axis)."""
     chart = distance_chart(distance, log_y=True)
-    return chart.properties(title="Distance between the accumulation bug and SGD(momentum=1, dampening=0)")
+    # Two lines: on a phone one line is cut short.
+    return chart.properties(title=["Distance between the accumulation bug", "and SGD(momentum=1, dampening=0)"])
 
 
 __all__ = ["BEHAVIOUR_ORDER", "RUN_COLORS", "distances_chart", "sweep_chart", "twins_chart"]

@@ -79,3 +79,29 @@ def test_the_lab_at_200_percent_zoom_cuts_no_value_or_label(open_app):
     problems = overflow_problems(app) + cut_problems(app)
     assert_healthy(app)
     assert not problems, "\n".join(problems)
+
+
+LAPTOP = {"width": 1400, "height": 900}
+# Every page with charts, and the Lab's chart views: a chart's words (legends, titles, labels)
+# are drawn as SVG text, and Vega ends one that does not fit its limit in "…".
+CHART_PAGES = [
+    "/",
+    "/Lab",
+    "/Lab?view=Loss+landscape&zero_grad=false",
+    "/Lab?view=Accumulation&zero_grad=false",
+    "/Compare",
+    "/Convergence",
+]
+
+
+@pytest.mark.parametrize("size", ["laptop", "phone"])
+def test_no_chart_words_are_cut_short_on_any_page(open_app, size: str):
+    problems = []
+    app = open_app(LAPTOP if size == "laptop" else PHONE)
+    for path in CHART_PAGES:
+        app.open(path)
+        texts = app.chart_texts()
+        assert texts, f"{path}: no chart drawn as SVG text"
+        problems += [f"{path}: {text!r}" for text in texts if text.endswith("…")]
+        assert_healthy(app)
+    assert not problems, "chart words cut short at " + size + ":\n" + "\n".join(problems)
