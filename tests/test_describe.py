@@ -77,11 +77,27 @@ def test_compared_runs_each_get_their_own_dash(run):
         apart.landscape_chart_apart(DATA, runs),
     ):
         spec = chart.to_dict()  # validated against the schema
-        dashes = [layer["mark"]["strokeDash"] for layer in spec["layer"] if "strokeDash" in layer.get("mark", {})]
-        assert dashes == [apart.dash(0), apart.dash(1)] and dashes[0] != dashes[1], dashes
+        dashed = [layer for layer in spec["layer"] if "strokeDash" in layer.get("encoding", {})]
+        # One line layer a run, each holding that run's rows only, so each draws its run's dash.
+        assert [layer["name"] for layer in dashed] in (["series-0", "series-1"], ["path-0", "path-1"]), dashed
+        for k, layer in enumerate(dashed):
+            assert {row["run"] for row in spec["datasets"][layer["data"]["name"]]} == {runs[k][0]}
+            assert_dashed_by_run(layer, runs)
     fits = next(layer for layer in apart.fit_chart_apart(DATA, runs).to_dict()["layer"] if layer["name"] == "fits")
-    assert fits["encoding"]["strokeDash"]["field"] == "run"
-    assert fits["encoding"]["strokeDash"]["scale"]["range"] == [apart.dash(0), apart.dash(1)]
+    assert_dashed_by_run(fits, runs)
+
+
+def assert_dashed_by_run(layer: dict, runs: list) -> None:
+    """A layer dashed by run, each run its own dash, its legend drawing the dashes (merged with the colour's)."""
+    dashed = layer["encoding"]["strokeDash"]
+    assert dashed["field"] == "run" and dashed["title"] == "run"
+    assert dashed["scale"] == {"domain": [label for label, _ in runs], "range": [apart.dash(0), apart.dash(1)]}
+    assert apart.dash(0) != apart.dash(1)
+    assert dashed["legend"] == {"orient": "top", "symbolType": "stroke", "symbolSize": 400, "symbolStrokeWidth": 2}
+
+
+def test_a_single_run_gets_no_dash_legend():
+    assert apart.run_dash(["Draft 4"]).to_dict()["legend"] is None
 
 
 def test_every_describer_takes_every_argument_its_chart_takes():

@@ -27,21 +27,28 @@ def dash(index: int) -> list[int]:
 
 
 def run_dash(labels: Sequence[str]) -> alt.StrokeDash:
-    """A dash by the ``run`` field, one a label in the given order, without a legend (the colour has one)."""
-    return alt.StrokeDash("run:N", scale=alt.Scale(domain=list(labels), range=RUN_DASHES[: len(labels)]), legend=None)
+    """A dash by the ``run`` field, one a label in the given order.
+
+    Its legend merges with the colour's (the same field, title and place): one legend whose
+    symbols are short lines in each run's colour and dash, so the dash tells the runs apart
+    there too. The colour's own symbols would be dots, taken from the hover points' layers.
+    """
+    # Long enough to show a dash whole (a 10 px symbol shows [7, 3] as a solid bar), thin as a line.
+    stroke = {"symbolType": "stroke", "symbolSize": 400, "symbolStrokeWidth": 2}
+    legend = alt.Legend(orient="top", **stroke) if len(labels) > 1 else None
+    scale = alt.Scale(domain=list(labels), range=[dash(k) for k in range(len(labels))])
+    return alt.StrokeDash("run:N", title="run", scale=scale, legend=legend)
 
 
 def runs_apart(chart: alt.LayerChart, labels: Sequence[str]) -> alt.LayerChart:
-    """``chart`` with each run's line dashed its own way."""
+    """``chart`` with each run's line dashed its own way, the legend showing each dash."""
     chart = chart.copy(deep=True)
     layers = []
     for layer in chart.layer:
         name = layer.name if isinstance(layer.name, str) else ""
-        found = _RUN_LAYER.match(name)
         mark = layer.mark.to_dict() if hasattr(layer.mark, "to_dict") else {"type": layer.mark}
-        if found and mark.pop("type") == "line":
-            layer = layer.mark_line(**mark, strokeDash=dash(int(found.group(1))))
-        elif name == "fits":
+        # A run's line layer holds that run's rows only: dashed by its run, it gets the run's own dash.
+        if (_RUN_LAYER.match(name) and mark["type"] == "line") or name == "fits":
             layer = layer.encode(strokeDash=run_dash(labels))
         layers.append(layer)
     chart.layer = layers
