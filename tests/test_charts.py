@@ -12,8 +12,10 @@ import pytest
 from core import charts, engine
 from core.charts import MAX_POINTS, SCATTER_POINTS, downsample
 from core.charts.axis import LABEL_LINES_PX
+from core.charts.series import long_format
 from core.data import Dataset, load_builtin
 from core.drafts import DRAFTS, SOLUTION, LoopConfig
+from core.results import COLUMNS
 
 RED = charts.FAILURE_COLOR
 
@@ -520,3 +522,26 @@ def test_a_log_axis_chart_sends_rows_spread_along_that_axis(results):
     # Hover points along the log axis too: as many from 1,000 on as from 100 to 1,000.
     between = [((points.iteration >= low) & (points.iteration < 10 * low)).sum() for low in (100, 1_000)]
     assert abs(between[0] - between[1]) <= 2, between
+
+
+def _melted(label: str, trajectory: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """The long format as pandas' melt makes it: what ``long_format`` must equal, row for row."""
+    frame = trajectory[["iteration", *columns]].astype({"iteration": "int64", **dict.fromkeys(columns, "float64")})
+    long = frame.melt(id_vars="iteration", var_name="series", value_name="value")
+    long = long[np.isfinite(long["value"])]
+    long["series"] = long["series"].map(columns)
+    long.insert(0, "run", label)
+    return long.reset_index(drop=True)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 500])
+@pytest.mark.parametrize("columns", [{"loss": "loss"}, {"m_grad": "m.grad", "b_grad": "b.grad"}])
+def test_long_format_is_melt_with_the_values_that_are_not_finite_left_out(rows: int, columns: dict[str, str]):
+    values = np.random.default_rng(rows).normal(size=(rows, len(COLUMNS)))
+    trajectory = pd.DataFrame(values, columns=list(COLUMNS)).assign(iteration=np.arange(rows))
+    trajectory.loc[trajectory.index[::3], "m_grad"] = np.nan  # torch had no gradient
+    trajectory.loc[trajectory.index[1::4], "loss"] = np.inf  # diverged
+    for label in ("this run", "", "Draft 4 (solution)"):
+        pd.testing.assert_frame_equal(long_format(label, trajectory, columns), _melted(label, trajectory, columns))
+    empty = pd.DataFrame({name: pd.Series([], dtype=object) for name in COLUMNS})  # a run that raised at once
+    pd.testing.assert_frame_equal(long_format("x", empty, columns), _melted("x", empty, columns))
