@@ -150,22 +150,17 @@ def write_lab_chart_specs(folder: Path) -> None:
 
     # Importing the app's chart code outside a Streamlit server: its caches say they keep to memory.
     logging.getLogger(cache_data_api.__name__).setLevel(logging.ERROR)
-    from core import charts, engine
+    from core import engine
     from core.drafts import SOLUTION
     from ui.chart_view import specified
+    from ui.panels import grid_charts
 
     data = load_builtin("solution")
     specs = {}
     for zeroed in (True, False):
         runs = [("this run", engine.run(SOLUTION.with_changes(zero_grad=zeroed), data))]
-        options = {"log_x": True, "at_iteration": 0}
-        made = [
-            charts.fit_chart(data, runs, at_iteration=0),
-            charts.loss_chart(runs, **options),
-            *(charts.parameter_chart(runs, parameter, **options) for parameter in ("m", "b")),
-            charts.gradient_chart(runs, **options),
-        ]
-        specs[zeroed] = [specified(chart) for chart in made]
+        calls = grid_charts(runs, data, log_x=True, at_iteration=0)  # exactly what the Lab's chart grid draws
+        specs[zeroed] = [specified(chart(*args, **options)) for chart, args, options in calls]
     (folder / "five_charts.pickle").write_bytes(pickle.dumps(specs))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
@@ -115,6 +115,23 @@ def printed_iterations(result: RunResult, count: int, through: int | None = None
     st.code("\n".join(report_lines(result, count, through=through)), language=None, wrap_lines=True)
 
 
+ChartCall = tuple[Callable[..., object], tuple, dict]  # a chart function, its arguments and its options
+
+
+def grid_charts(
+    runs: Sequence[charts.LabeledRun], data: Dataset, *, log_x: bool = False, at_iteration: int | None = None
+) -> list[ChartCall]:
+    """The chart grid's charts in its order: the fitted line, the loss, m, b (two rows of two), the gradients."""
+    options = {"log_x": log_x, "at_iteration": at_iteration}
+    return [
+        (charts.fit_chart, (data, runs), {"at_iteration": at_iteration}),
+        (charts.loss_chart, (runs,), options),
+        (charts.parameter_chart, (runs, "m"), options),
+        (charts.parameter_chart, (runs, "b"), options),
+        (charts.gradient_chart, (runs,), options),
+    ]
+
+
 def chart_grid(
     runs: Sequence[charts.LabeledRun],
     data: Dataset,
@@ -127,20 +144,16 @@ def chart_grid(
 
     ``saving`` offers them as files (not for a run still going).
     """
-    options = {"log_x": log_x, "at_iteration": at_iteration}
-    top = st.columns(2)
-    with top[0]:
-        fit = chart_view.show(charts.fit_chart, data, runs, at_iteration=at_iteration)
-    with top[1]:
-        loss = chart_view.show(charts.loss_chart, runs, **options)
-    middle = st.columns(2)
-    parameters = []
-    for column, parameter in zip(middle, ("m", "b"), strict=True):
-        with column:
-            parameters.append(chart_view.show(charts.parameter_chart, runs, parameter, **options))
-    gradients = chart_view.show(charts.gradient_chart, runs, **options)
+    calls = grid_charts(runs, data, log_x=log_x, at_iteration=at_iteration)
+    specs = []
+    for row in (calls[0:2], calls[2:4]):
+        for column, (chart, args, options) in zip(st.columns(2), row, strict=True):
+            with column:
+                specs.append(chart_view.show(chart, *args, **options))
+    chart, args, options = calls[4]
+    specs.append(chart_view.show(chart, *args, **options))
     if saving:
-        chart_view.save_button([fit, loss, *parameters, gradients], key="save_charts")
+        chart_view.save_button(specs, key="save_charts")
 
 
 def facts_table(result: RunResult) -> None:

