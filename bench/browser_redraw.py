@@ -151,8 +151,8 @@ def write_lab_chart_specs(folder: Path) -> None:
     # Importing the app's chart code outside a Streamlit server: its caches say they keep to memory.
     logging.getLogger(cache_data_api.__name__).setLevel(logging.ERROR)
     from core import engine
+    from core.charts.spec import specified
     from core.drafts import SOLUTION
-    from ui.chart_view import specified
     from ui.panels import grid_charts
 
     data = load_builtin("solution")

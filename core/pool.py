@@ -37,15 +37,25 @@ RESPAWN_PAUSE_S = 1.0  # before starting again a worker that died as it started
 CACHE_ENTRIES = 64  # finished runs kept, so a classroom's server keeps flat memory
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def count_setting(variable: str, least: int, default: Callable[[], int]) -> int:
+    """A number of processes to start: the environment's ``variable`` (``least`` or more), else ``default()``."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default()
+    count = int(value)
+    if count < least:
+        raise ValueError(f"{variable} must be {least} or more, not {value!r}")
+    return count
+
+
 def worker_count() -> int:
     """How many worker processes to start: ``DRAFTS_WORKERS``, else one per core."""
-    value = os.environ.get(WORKERS_VARIABLE, "").strip()
-    if value:
-        count = int(value)
-        if count < 1:
-            raise ValueError(f"{WORKERS_VARIABLE} must be 1 or more, not {value!r}")
-        return count
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return count_setting(WORKERS_VARIABLE, 1, cores)
 
 
 class Job:
@@ -117,20 +127,23 @@ class Job:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class _Worker:
-    """One worker process (``python -m core.worker``) and the thread that feeds it jobs from the pool's queue.
+class Child:
+    """A child process (``python -m MODULE FD``) and the thread that feeds it work from its pool's queue.
 
     A plain subprocess rather than multiprocessing's: Streamlit runs each page as the module
-    ``__main__``, which multiprocessing would import again in every worker it starts.
+    ``__main__``, which multiprocessing would import again in every process it starts. The
+    child sends ``("ready", pid)`` once it has imported what it needs; a subclass says what
+    one piece of work is (``_handle``).
     """
+
+    module = ""  # what ``python -m`` runs in the child
 
     def __init__(self, pool: WorkerPool, number: int) -> None:
         self.pool, self.number = pool, number
-        self.thread = threading.Thread(target=self._feed, name=f"run worker {number}", daemon=True)
+        self.thread = threading.Thread(target=self._feed, name=f"{self.module} {number}", daemon=True)
         self.process: subprocess.Popen | None = None
         self.pid: int | None = None
         self.ready = threading.Event()
-        self.jobs = 0
 
     def start(self) -> None:
         self.thread.start()
@@ -138,22 +151,22 @@ class _Worker:
     def _spawn(self) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "core.worker", str(theirs.fileno())],
+            [sys.executable, "-m", self.module, str(theirs.fileno())],
             cwd=ROOT,
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
         )
         theirs.close()
         self.connection = Connection(ours.detach())
-        kind, self.pid = self.connection.recv()  # ("ready", pid) once torch is imported
+        kind, self.pid = self.connection.recv()  # ("ready", pid) once its imports are done
         self.ready.set()
 
     def _feed(self) -> None:
-        self._ensure_alive()  # warm before the first job comes
+        self._ensure_alive()  # warm before the first piece of work comes
         while True:
-            job = self.pool.queue_get()
+            work = self.pool.queue_get()
             self._ensure_alive()  # it may have died while idle
-            self._run(job)
+            self._handle(work)
 
     def _ensure_alive(self) -> None:
         while self.process is None or self.process.poll() is not None:
@@ -164,7 +177,20 @@ class _Worker:
                 self.process = None
                 time.sleep(RESPAWN_PAUSE_S)
 
-    def _run(self, job: Job) -> None:
+    def _handle(self, work) -> None:
+        raise NotImplementedError
+
+
+class _Worker(Child):
+    """A worker process of runs (``core.worker``): one job at a time."""
+
+    module = "core.worker"
+
+    def __init__(self, pool: WorkerPool, number: int) -> None:
+        super().__init__(pool, number)
+        self.jobs = 0
+
+    def _handle(self, job: Job) -> None:
         if job.stopped:  # stopped (or left by every session) before a worker was free
             job._finish(result=_empty(job.config, Status.STOPPED))
         else:
@@ -213,24 +239,24 @@ def _empty(config: LoopConfig, status: Status) -> RunResult:
 
 
 class WorkerPool:
-    """Worker processes that take jobs in the order they come."""
+    """Child processes that take work in the order it comes: runs (``_Worker``, the default), or another ``Child``."""
 
-    def __init__(self, workers: int | None = None) -> None:
-        self._queue: collections.deque[Job] = collections.deque()
+    def __init__(self, workers: int | None = None, child: type[Child] = _Worker) -> None:
+        self._queue: collections.deque = collections.deque()
         self._ready = threading.Condition()
         self._on_finished: list[Callable[[Job], None]] = []
-        self.workers = [_Worker(self, number) for number in range(workers or worker_count())]
+        self.workers = [child(self, number) for number in range(workers or worker_count())]
         for worker in self.workers:
             worker.start()
 
-    def submit(self, job: Job, *, first: bool = True) -> Job:
+    def submit(self, job, *, first: bool = True):
         """Queue ``job``: first (a learner waits for it) or last (prepared in the background)."""
         with self._ready:
             self._queue.appendleft(job) if first else self._queue.append(job)
             self._ready.notify()
         return job
 
-    def queue_get(self) -> Job:
+    def queue_get(self):
         with self._ready:
             self._ready.wait_for(lambda: self._queue)
             return self._queue.popleft()
@@ -244,7 +270,7 @@ class WorkerPool:
             callback(job)
 
     def wait_ready(self, timeout: float) -> bool:
-        """Whether every worker has started (imported torch) within ``timeout`` seconds."""
+        """Whether every worker has started (done its imports) within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in self.workers)
 

@@ -1,6 +1,6 @@
 """The specs the pages hand Streamlit carry exactly the data Altair's own conversion would.
 
-``ui.chart_view.specified`` converts each chart's DataFrames to Arrow column by column instead
+``core.charts.spec.specified`` converts each chart's DataFrames to Arrow column by column instead
 of through Altair's list of records; the browser must see the same spec and the same values.
 """
 
@@ -15,9 +15,9 @@ import pyarrow as pa
 import pytest
 
 from core import charts
+from core.charts import spec as chart_spec
 from core.data import Dataset, load_builtin
 from core.drafts import DRAFTS
-from ui import chart_view
 
 SOLUTION_DATA = load_builtin("solution")
 
@@ -25,12 +25,12 @@ SOLUTION_DATA = load_builtin("solution")
 def _through_altair(chart: alt.TopLevelMixin) -> dict:
     """The spec and its datasets as Altair's default conversion gives them (records, named by place)."""
     with alt.data_transformers.enable("default"):
-        return chart_view._named_by_position(chart.to_dict(validate=False))
+        return chart_spec._named_by_position(chart.to_dict(validate=False))
 
 
 def _through_arrow(chart: alt.TopLevelMixin) -> dict:
     """The spec the pages send, its Arrow datasets read back as records."""
-    spec = chart_view.specified(chart)
+    spec = chart_spec.specified(chart)
     spec["datasets"] = {
         name: pa.ipc.open_stream(data).read_all().to_pylist() for name, data in spec["datasets"].items()
     }

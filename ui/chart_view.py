@@ -4,7 +4,9 @@ Building an Altair chart and converting it takes about a tenth of a second; a pa
 charts would redraw a configuration seen before in half a second. The spec of a chart is a
 pure function of the chart function and its arguments, so it is cached by exactly those:
 ``show(charts.loss_chart, runs, log_x=True)``. The key is derived from the arguments
-(``cache_key``), never written by hand, so no dependency can be forgotten.
+(``cache_key``), never written by hand, so no dependency can be forgotten. A chart not in the
+cache, and every live frame of a run in progress, is drawn in a drawing process
+(``core.drawing``), not in the interpreter every session's clicks share.
 """
 
 from __future__ import annotations
@@ -12,19 +14,16 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
-import json
-import threading
 import time
 from collections.abc import Callable, Hashable
 
 import altair as alt
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
-from core import export
-from core.charts.describe import describe
+from core import drawing, export
+from core.charts.spec import Drawn, with_records
 from core.data import Dataset
 from core.results import RunResult, Status
 from ui import layout, saving
@@ -34,110 +33,21 @@ from ui.text import plain
 SPEC_ENTRIES = 1024
 
 
-def _arrow_bytes(table: pa.Table) -> bytes:
-    """A dataset as the Arrow IPC stream Streamlit sends to the browser."""
-    sink = pa.BufferOutputStream()
-    with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
+@st.cache_resource(show_spinner=False)
+def _drawing() -> drawing.DrawingPool:
+    """The server's drawing processes, started at the first chart drawn."""
+    return drawing.DrawingPool()
 
 
-def _frame_table(frame: pd.DataFrame) -> pa.Table | None:
-    """A chart's DataFrame as an Arrow table of the values Altair would have sent, column by column.
-
-    As Altair's own conversion does, a float that is not finite (NaN, inf) becomes null: Vega
-    skips it. None when a column is of a kind Altair converts by rules of its own (objects,
-    dates): such a frame takes Altair's path.
-    """
-    columns = {}
-    for name, column in frame.items():
-        dtype = column.dtype
-        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
-            columns[str(name)] = pa.array(column.to_numpy())
-        elif pd.api.types.is_float_dtype(dtype):
-            values = column.to_numpy(dtype="float64")
-            columns[str(name)] = pa.array(values, mask=~np.isfinite(values))
-        elif pd.api.types.is_string_dtype(dtype) and not column.isna().any():
-            columns[str(name)] = pa.array(column.astype(object).to_numpy(), type=pa.string())
-        else:
-            return None
-    return pa.table(columns)
-
-
-class _FrameCapture(threading.local):
-    """The data of the chart being specified in this thread, as Arrow tables by placeholder name.
-
-    Altair turns each layer's DataFrame into a list of records (a slow, row-by-row
-    conversion), only for ``specified`` to turn the records into Arrow again. While a spec is
-    made, the data transformer below converts the frame to Arrow column by column and keeps
-    the table under a placeholder name instead. Thread-local: Streamlit specifies several
-    sessions' charts at once, and any other conversion keeps Altair's own transformer.
-    """
-
-    frames: dict[str, pa.Table] | None = None
-
-
-_capture = _FrameCapture()
-
-
-def _keep_frames(data: object) -> object:
-    """Altair's data transformer: a placeholder for a chart's frame while ``specified`` runs."""
-    frames = _capture.frames
-    if frames is not None and isinstance(data, pd.DataFrame):
-        table = _frame_table(data)
-        if table is not None:
-            # Layers often share equal data (a line and its hover points): sent once, as Altair does.
-            same = next((name for name, kept in frames.items() if kept.equals(table)), None)
-            name = same or f"arrow-frame-{id(data)}-{len(frames)}"
-            frames[name] = table
-            return {"name": name}
-    return _altair_transformer(data)
-
-
-_altair_transformer = alt.data_transformers.get()
-alt.data_transformers.register("keep_frames", _keep_frames)
-alt.data_transformers.enable("keep_frames")
-
-
-def _named_by_position(spec: dict) -> dict:
-    """The spec with its datasets named by their place in it, not by their content.
-
-    Altair names a dataset after a hash of its values, so two runs drawn by the same chart
-    give specs that differ only in those names. With the names fixed, the spec of a chart is
-    the same for every run, and the browser swaps the new data into the chart already on the
-    page instead of building it again from scratch (several times slower).
-    """
-    datasets = spec.pop("datasets", {})
-    renamed = {old: f"dataset_{place}" for place, old in enumerate(datasets)}
-    text = json.dumps(spec)
-    for old, new in renamed.items():  # content hashes and placeholders: no other string in a spec contains one
-        text = text.replace(json.dumps(old), json.dumps(new))
-    spec = json.loads(text)
-    if datasets:
-        spec["datasets"] = {renamed[old]: values for old, values in datasets.items()}
-    return spec
+def _drawn(call: tuple) -> Drawn:
+    """The chart ``call`` (function, arguments, options) drawn: in a drawing process when one is ready."""
+    chart, args, options = call
+    return _drawing().draw(chart, args, options)
 
 
 @st.cache_data(max_entries=SPEC_ENTRIES, show_spinner=False)
-def _spec(key: Hashable, _build: Callable[[], alt.TopLevelMixin]) -> dict:
-    return specified(_build())
-
-
-def specified(chart: alt.TopLevelMixin) -> dict:
-    """The spec Streamlit is handed: datasets named by position, sent as Arrow bytes."""
-    _capture.frames = frames = {}
-    try:
-        # Schema validation is a third of the cost; the chart functions' tests validate every kind.
-        spec = chart.to_dict(validate=False)
-    finally:
-        _capture.frames = None
-    # Streamlit would turn each dataset into Arrow at every rerun, which costs more than the
-    # rest of a redraw; given bytes, it sends them as they are.
-    tables = {name: pa.Table.from_pylist(values) for name, values in spec.get("datasets", {}).items()}
-    spec["datasets"] = {**frames, **tables}
-    spec = _named_by_position(spec)
-    spec["datasets"] = {name: _arrow_bytes(table) for name, table in spec.get("datasets", {}).items()}
-    return spec
+def _spec(key: Hashable, _call: tuple) -> Drawn:
+    return _drawn(_call)
 
 
 PRESENTER_SCALE = 1.6  # charts this much taller in presenter mode
@@ -203,23 +113,13 @@ def _running(value: object) -> bool:
 
 def show(chart: Callable[..., alt.TopLevelMixin], *args: object, **options: object) -> dict:
     """Draw ``chart(*args, **options)`` and return its spec, cached by the function and its arguments."""
-    if _running(args):
-        spec = specified(chart(*args, **options))
-    else:
-        spec = _spec(cache_key((chart, args, options)), lambda: chart(*args, **options))
+    call = (chart, args, options)
+    spec, words = _drawn(call) if _running(args) else _spec(cache_key(call), call)
     if layout.presenting():
         spec = presented(spec)
     st.vega_lite_chart(spec, width="stretch")
-    layout.spoken(describe(chart, *args, **options))  # the chart in words, for a screen reader
+    layout.spoken(words)  # the chart in words, for a screen reader
     return spec
-
-
-def _with_records(spec: dict) -> dict:
-    """The spec with its datasets as lists of records again, as Vega-Lite itself reads them."""
-    datasets = {
-        name: pa.ipc.open_stream(data).read_all().to_pylist() for name, data in spec.get("datasets", {}).items()
-    }
-    return {**spec, "datasets": datasets}
 
 
 @st.fragment
@@ -239,7 +139,7 @@ def save_button(specs: list[dict], key: str) -> None:
     clicked = st.download_button(
         "Save these charts (SVG and PNG)",
         # Drawn only when clicked: most reruns never need the files.
-        data=lambda: attempt.draw(lambda: export.charts_zip([_with_records(spec) for spec in specs])),
+        data=lambda: attempt.draw(lambda: export.charts_zip([with_records(spec) for spec in specs])),
         file_name="gradient-descent-charts.zip",
         mime="application/zip",
         icon=":material/download:",

@@ -112,13 +112,16 @@ def run(
 
 
 class _FramePacer:
-    """How often runs in progress are drawn, server-wide: at most ``share`` of one core's time.
+    """How often runs in progress are drawn, server-wide: at most ``share`` of the time.
 
-    A frame of five charts costs the server a tenth of a second or more of its one interpreter,
-    the same interpreter that answers every other learner's clicks. After each frame, the next
-    one (of any session) waits until drawing has used no more than ``share`` of the time since:
-    one learner's new run is drawn every quarter second, while a class starting new runs at
-    once sees their frames come less often, and their clicks on cached runs stay quick.
+    A frame of five charts takes a tenth of a second or more to draw (in a drawing process,
+    ``core.drawing``, or in the server's own interpreter while none is ready), and what draws
+    frames also draws the charts of every run that has just ended. After each frame, the next
+    one (of any session) waits until drawing frames has used no more than ``share`` of the time
+    since: one learner's new run is drawn every quarter to third of a second, while a class
+    starting new runs at once sees their frames come less often, and their finished runs drawn
+    without waiting behind a queue of frames. The time counted is the wait for the frame, so a
+    busy drawing process slows the frames down by itself.
     """
 
     def __init__(self, share: float) -> None:
