@@ -8,6 +8,7 @@ tensor the loop uses, and reads a non-leaf's ``.grad`` without torch's warning (
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -90,12 +91,16 @@ class Watcher:
 
     def record_row(self, i, m, b, loss_value) -> None:
         """One trajectory row: the iteration's values before its update (b in the original coordinates)."""
-        m_grad, b_grad = peek_grad(m), peek_grad(b)
+        start_m, start_b = self.leaves
+        # The starting leaves, still the loop's own m and b (most updates keep them): their .grad
+        # is read as is, without peek_grad's two checks, at every iteration of the hot loop.
+        m_grad = m.grad if m is start_m else peek_grad(m)
+        b_grad = b.grad if b is start_b else peek_grad(b)
         self.rows.append(
             (
                 i,
                 m.item(),
-                self.original_b(m, b),
+                b.item() if self.x_mean is None else self.original_b(m, b),
                 math.nan if m_grad is None else m_grad.item(),
                 math.nan if b_grad is None else b_grad.item(),
                 loss_value,
@@ -156,6 +161,8 @@ class Watcher:
         """The recorded rows as a table with the lesson's dtypes."""
         # One float64 array read column by column: half the time pandas takes over a list of tuples
         # (the values are Python floats already, so float64 holds each exactly; iterations too).
-        values = np.array(self.rows, dtype=np.float64).reshape(-1, len(COLUMNS))
+        # fromiter over the flattened rows: two thirds of np.array's time on a list of tuples.
+        flat = itertools.chain.from_iterable(self.rows)
+        values = np.fromiter(flat, dtype=np.float64, count=len(self.rows) * len(COLUMNS)).reshape(-1, len(COLUMNS))
         frame = pd.DataFrame({name: values[:, k] for k, name in enumerate(COLUMNS)})
         return frame.astype({"iteration": "int64"})
