@@ -8,16 +8,13 @@ tensor the loop uses, and reads a non-leaf's ``.grad`` without torch's warning (
 
 from __future__ import annotations
 
-import itertools
 import math
 
-import numpy as np
 import pandas as pd
 import torch
 
 from core.graph import graph_dot
 from core.results import (
-    COLUMNS,
     GraphSnapshot,
     LessonError,
     LessonWarning,
@@ -26,6 +23,8 @@ from core.results import (
     Statement,
     Status,
     TensorFacts,
+    rows_array,
+    trajectory_table,
 )
 
 FACT_ITERATIONS = 3  # the tensor facts and graphs are recorded for this many first iterations, and
@@ -159,10 +158,4 @@ class Watcher:
 
     def trajectory(self) -> pd.DataFrame:
         """The recorded rows as a table with the lesson's dtypes."""
-        # One float64 array read column by column: half the time pandas takes over a list of tuples
-        # (the values are Python floats already, so float64 holds each exactly; iterations too).
-        # fromiter over the flattened rows: two thirds of np.array's time on a list of tuples.
-        flat = itertools.chain.from_iterable(self.rows)
-        values = np.fromiter(flat, dtype=np.float64, count=len(self.rows) * len(COLUMNS)).reshape(-1, len(COLUMNS))
-        frame = pd.DataFrame({name: values[:, k] for k, name in enumerate(COLUMNS)})
-        return frame.astype({"iteration": "int64"})
+        return trajectory_table(rows_array(self.rows))

@@ -6,14 +6,34 @@ them without importing torch.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 
 from core.drafts import LoopConfig
 
 COLUMNS = ["iteration", "m", "b", "m_grad", "b_grad", "loss"]
+
+
+def rows_array(rows: Sequence[tuple]) -> np.ndarray:
+    """Trajectory rows (tuples of the ``COLUMNS``' values) as one float64 array, a row each.
+
+    The values are Python floats already, so float64 holds each exactly; iterations too.
+    ``fromiter`` over the flattened rows takes two thirds of ``np.array``'s time on tuples.
+    """
+    flat = itertools.chain.from_iterable(rows)
+    return np.fromiter(flat, dtype=np.float64, count=len(rows) * len(COLUMNS)).reshape(-1, len(COLUMNS))
+
+
+def trajectory_table(values: np.ndarray) -> pd.DataFrame:
+    """A ``rows_array`` as the trajectory table, with the lesson's dtypes."""
+    # Read column by column: half the time pandas takes over a list of tuples.
+    frame = pd.DataFrame({name: values[:, k] for k, name in enumerate(COLUMNS)})
+    return frame.astype({"iteration": "int64"})
 
 
 class Statement(StrEnum):

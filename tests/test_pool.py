@@ -13,7 +13,7 @@ from core import engine, pool
 from core import worker as worker_module
 from core.data import BUILTIN_DATASETS, load_builtin
 from core.drafts import LESSON_DRAFTS, SOLUTION, VARIANTS
-from core.results import Status
+from core.results import COLUMNS, Status
 
 WAIT_S = 300  # workers import torch on a shared 2-core machine
 
@@ -103,3 +103,21 @@ def test_workers_run_below_the_server_so_clicks_get_a_core_first(service):
     assert alive  # a worker killed by an earlier test is started again only when a job needs it
     for worker in alive:
         assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(server + worker_module.WORKER_NICENESS, 19)
+
+
+def test_a_snapshot_joins_the_frames_rows_into_the_table_the_rows_make():
+    config = SOLUTION.with_changes(iterations=1_000)
+    job = pool.Job(config, load_builtin(config.dataset))
+    empty = job.snapshot()
+    assert len(empty.trajectory) == 0 and (empty.outcome.final_m, empty.outcome.final_b) == (config.m0, config.b0)
+    assert list(empty.trajectory.dtypes) == ["int64"] + ["float64"] * (len(COLUMNS) - 1)
+    rows = [(i, 0.1 * i, -1 / (i + 3), float("nan") if i == 0 else 2.0**-i, float("inf"), 1e300 * i) for i in range(40)]
+    for start, end in ((0, 7), (7, 8), (8, 8), (8, 31)):  # frames of any size, a snapshot after each
+        job._add_rows(rows[start:end])
+        snapshot = job.snapshot()
+        expected = pd.DataFrame(rows[:end], columns=COLUMNS).astype({"iteration": "int64"})
+        pd.testing.assert_frame_equal(snapshot.trajectory, expected, check_exact=True)
+        assert job.iterations_done() == snapshot.outcome.iterations_run == end
+        assert (snapshot.outcome.final_m, snapshot.outcome.final_b) == rows[end - 1][1:3]
+    job._add_rows(rows[31:])
+    pd.testing.assert_frame_equal(job.snapshot().trajectory, pd.DataFrame(rows, columns=COLUMNS), check_exact=True)
