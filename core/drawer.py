@@ -16,9 +16,10 @@ import sys
 import traceback
 from multiprocessing.connection import Connection
 
-# Added to the drawer's niceness: below the server, which answers every learner's clicks, and
-# above the run workers (10), whose loops a learner waits for less than for the charts of a run.
-DRAWER_NICENESS = 5
+# Added to the drawer's niceness, as much as the run workers': far below the server, which answers
+# every learner's clicks. At 5 a drawer drawing live frames on the server's core took enough of it
+# to slow a cached redraw (bench/busy_redraw.py: busy / idle 1.03 to 1.47 at 5, 0.96 and 0.98 at 10).
+DRAWER_NICENESS = 10
 
 
 def serve(connection: Connection) -> None:

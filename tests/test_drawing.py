@@ -83,7 +83,7 @@ def test_a_drawing_process_that_dies_is_replaced(pool, run):
     assert replacement.pid != killed
 
 
-def test_drawing_runs_below_the_server_and_above_the_run_workers(pool):
+def test_drawing_runs_below_the_server(pool):
     server = os.getpriority(os.PRIO_PROCESS, 0)
     pool.draw(charts.fit_chart, (DATA, []), {})
     (child,) = pool.pool.workers
