@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import time
 
 import pytest
 
@@ -24,10 +23,8 @@ DATA = load_builtin("solution")
 @pytest.fixture(scope="module")
 def pool():
     drawers = drawing.DrawingPool(1)
-    deadline = time.monotonic() + WAIT_S
-    while not drawers.ready():
-        assert time.monotonic() < deadline, "the drawing process did not start"
-        time.sleep(0.05)
+    assert drawers.pool.wait_ready(WAIT_S), "the drawing process did not start"
+    assert drawers.ready()
     return drawers
 
 
@@ -73,7 +70,7 @@ def test_a_call_that_cannot_be_sent_is_drawn_here(pool):
 
 
 def test_a_drawing_process_that_dies_is_replaced(pool, run):
-    (killed,) = (process.pid for process in pool.pool.workers)
+    (killed,) = (drawer_process.pid for drawer_process in pool.pool.workers)
     os.kill(killed, signal.SIGKILL)
     call = (charts.parameter_chart, ([("this run", run(SOLUTION))], "b"), {})
     # Here if the call reached it before it ended, away in a new process otherwise: the same chart.
