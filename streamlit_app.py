@@ -14,7 +14,7 @@ data = layout.page(
 )
 
 # After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
-from core import charts  # noqa: E402
+from core import charts, verdict  # noqa: E402
 from core.data import least_squares  # noqa: E402
 from core.drafts import SOLUTION  # noqa: E402
 from ui import chart_view, runs  # noqa: E402
@@ -33,8 +33,8 @@ with numbers_column:
     st.metric("loss (RMSE)", f"{outcome.final_loss:.3f}" if outcome.final_loss is not None else "n/a")
     best = least_squares(data)
     st.caption(
-        f"The solution's loop after {SOLUTION.iterations:,} iterations at learning rate {SOLUTION.lr}. "
-        f"The least-squares line is m = {best.m:.3f}, b = {best.b:.3f}."
+        f"The solution's loop after {SOLUTION.iterations:,} iterations at learning rate {SOLUTION.lr}: it "
+        f"{verdict.verdict(solution, data).phrase}. The least-squares line is m = {best.m:.3f}, b = {best.b:.3f}."
     )
 
 st.subheader("What this dashboard teaches")

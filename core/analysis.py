@@ -3,7 +3,7 @@
 - Where a gradient comes from when ``.grad`` is never zeroed: carried over, or fresh.
 - How sensitive a run is to its start: the same settings with ``m`` nudged, and the distance
   between the two runs, iteration by iteration (the solution's runs meet again; Draft 3's drift
-  apart: it is chaotic).
+  apart).
 - How large a learning rate the data allows: the stability limit and the condition number of the
   loss's Hessian at the least-squares line.
 """
@@ -48,15 +48,33 @@ def split_of(result: RunResult) -> pd.DataFrame:
     return accumulation_split(result.trajectory, zeroed=result.config.zero_grad)
 
 
-def momentum_sentence() -> str:
-    """Why never zeroing the gradients behaves like momentum that never fades, and how far the likeness goes."""
-    return (
+def momentum_sentence(config: LoopConfig, parted: int | None = None, apart: tuple[int, float] | None = None) -> str:
+    """What never zeroing the gradients does to this loop's update, and how far its likeness to momentum goes.
+
+    ``parted`` is the first iteration at which the run and its twin ``torch.optim.SGD(momentum=1,
+    dampening=0)`` recorded different (m, b), and ``apart`` (iterations, distance) how far apart they
+    ended, both measured by the caller; without them nothing is said of where they part.
+    """
+    if config.optimizer and config.algorithm is not Algorithm.SGD:
+        return (
+            "Never zeroing the gradients hands the optimizer the sum of all the gradients so far instead of each "
+            f"fresh one, and {config.algorithm.words} builds its steps on that sum: not the momentum-1 likeness of "
+            "the hand-written loop."
+        )
+    words = (
         "Never zeroing the gradients makes every step use the sum of all the gradients so far: a velocity that "
         "never decays, so the parameters coast past the minimum and swing back again and again. In exact "
         "arithmetic that is momentum with a coefficient of 1 and no dampening, PyTorch's "
-        "`torch.optim.SGD(momentum=1, dampening=0)`; but this loop is chaotic, and the optimizer rounds "
-        "differently, so on Draft 3 the two part by one float32 rounding at iteration 5 and end far apart."
+        "`torch.optim.SGD(momentum=1, dampening=0)`. In floats the two round differently (`m -= lr*m.grad` rounds "
+        "twice, the optimizer's `add_(buf, alpha=-lr)` once)"
     )
+    if parted is None:
+        return f"{words}." if apart is None else f"{words}, yet here they recorded the same (m, b) throughout."
+    words += f", so on these settings they part at iteration {parted:,}"
+    if apart is not None:
+        iterations, gap = apart
+        words += f" and are {gap:.2g} apart in (m, b) after {iterations:,} iterations"
+    return f"{words}."
 
 
 def hessian_at_optimum(data: Dataset, loss: Loss = Loss.RMSE, center: bool = False) -> np.ndarray:

@@ -6,10 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core import analysis, convergence, engine
+from core import convergence, dynamics, engine, headline, verdict
 from core.data import BUILTIN_DATASETS, load_builtin
 from core.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError, LoopConfig, Loss, Update
 from core.printout import report_lines
+from core.results import RunResult
+from core.verdict import Verdict
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--sweep-lr", metavar="LO:HI:N", help="run at N learning rates from LO to HI (log spaced), one row each"
     )
     parser.add_argument("--notebook", metavar="PATH", help="write these settings as a Jupyter notebook to PATH")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="after the lesson's lines, print the run's verdict (converged, descending, oscillating, diverged, "
+        "raised, one step, stopped) and why, as the pages say it",
+    )
     return parser
 
 
@@ -95,10 +103,13 @@ def sweep_lines(config: LoopConfig, rates: list[float]) -> list[str]:
     """The sweep as the command prints it: one row per learning rate, then the stability limit."""
     data = load_builtin(config.dataset)
     table = convergence.sweep(config, data, rates, engine.run)
-    lines = ["lr\tfinal loss\tbehaviour"]
-    lines += [f"{row.lr:g}\t{row.final_loss:.6g}\t{row.behaviour}" for row in table.itertuples()]
-    limit = analysis.limit_for(config, data)
-    lines.append("no stability limit applies to this loop" if limit is None else f"stability limit ≈ {limit:.3g}")
+    lines = ["lr\tfinal RMSE\tverdict"]
+    lines += [f"{row.lr:g}\t{row.final_loss:.6g}\t{row.verdict}" for row in table.itertuples()]
+    limit = dynamics.settling_limit(config, data)
+    centred = " (x centred)" if config.center else ""
+    lines.append(
+        "no stability limit applies to this loop" if limit is None else f"stability limit{centred} ≈ {limit:.3g}"
+    )
     return lines
 
 
@@ -135,7 +146,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     result = engine.run(config)
     print("\n".join(report_lines(result, args.print_first)))
-    return 0 if result.outcome.finished else 1
+    if args.explain:
+        print(explained(result))
+    # A loop that finished while growing without bound diverged too: the verdict says so, not only an overflow.
+    failed = verdict.verdict(result, load_builtin(config.dataset)) in (Verdict.RAISED, Verdict.DIVERGED)
+    return 1 if failed else 0
+
+
+def explained(result: RunResult) -> str:
+    """The verdict and its why, as the outcome line says them; a single step is also run as a loop."""
+    data = load_builtin(result.config.dataset)
+    looped = None if result.config.loops else engine.run(result.config.with_changes(iterations=SOLUTION.iterations))
+    return headline.outcome_words(result, data, looped)
 
 
 def _write_notebook(parser: argparse.ArgumentParser, config: LoopConfig, path: str, print_first: int) -> int:

@@ -19,17 +19,17 @@ import numpy as np
 import pandas as pd
 
 from core import analysis
-from core.data import Dataset, Line, least_squares
+from core.data import Dataset, Line
 from core.drafts import LR_RANGE, Algorithm, ConfigError, LoopConfig, Loss
-from core.explain import behaviour
-from core.results import RunResult
+from core.results import RunResult, Status
+from core.verdict import Verdict, verdict
 
 SWEEP_RANGE = (1e-4, 1.0)  # the sweep's default learning rates, from the issue
 SWEEP_POINTS = 20
 MAX_SWEEP_POINTS = 40  # each point is a run: a bound keeps a sweep a classroom's server can afford
 NEAR = 1e-3  # "within NEAR of the optimum": the distance in (m, b) the conditioning view counts to
 RATE_FLOOR = 1e-5  # distances below this are float32 rounding, not convergence: left out of the rate
-SWEEP_COLUMNS = ["lr", "final_loss", "behaviour", "status", "iterations_run"]
+SWEEP_COLUMNS = ["lr", "final_loss", "verdict", "status", "iterations_run"]
 
 
 def sweep_rates(low: float = SWEEP_RANGE[0], high: float = SWEEP_RANGE[1], points: int = SWEEP_POINTS) -> list[float]:
@@ -51,27 +51,27 @@ def sweep_configs(config: LoopConfig, rates: list[float]) -> list[LoopConfig]:
     return [config.with_changes(lr=rate) for rate in rates]
 
 
-def sweep_row(result: RunResult, best: Line) -> dict:
-    """One point of a sweep: the run's learning rate, its final RMSE (NaN if it did not finish) and behaviour."""
+def sweep_row(result: RunResult, data: Dataset) -> dict:
+    """One point of a sweep: the run's learning rate, its final RMSE (NaN if it did not finish) and verdict."""
     outcome = result.outcome
     return {
         "lr": result.config.lr,
         "final_loss": math.nan if outcome.final_loss is None else outcome.final_loss,
-        "behaviour": str(behaviour(result, best)),
+        "verdict": str(verdict(result, data)),
         "status": str(outcome.status),
         "iterations_run": outcome.iterations_run,
     }
 
 
-def sweep_table(results: list[RunResult], best: Line) -> pd.DataFrame:
+def sweep_table(results: list[RunResult], data: Dataset) -> pd.DataFrame:
     """The sweep's points so far, one row a run, in order of learning rate."""
-    rows = [sweep_row(result, best) for result in results]
+    rows = [sweep_row(result, data) for result in results]
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS).sort_values("lr", ignore_index=True)
 
 
 def sweep(config: LoopConfig, data: Dataset, rates: list[float], run: Callable[..., RunResult]) -> pd.DataFrame:
     """Run ``config`` at each of ``rates`` with ``run(config, data)`` (the engine, or a cached pool) and tabulate."""
-    return sweep_table([run(each, data) for each in sweep_configs(config, rates)], least_squares(data))
+    return sweep_table([run(each, data) for each in sweep_configs(config, rates)], data)
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,25 @@ def convergence(result: RunResult, best: Line, tolerance: float = NEAR) -> Conve
     return Convergence(linear_rate(distances), iterations_to_within(distances, final, tolerance), final)
 
 
+def within_words(result: RunResult, found: Convergence) -> str:
+    """How many iterations the run took to come within ``NEAR`` of the optimum, or why it never did."""
+    if found.within is not None:
+        return f"{found.within:,}"
+    if result.outcome.status == Status.DIVERGED:
+        return f"never: diverged at iteration {result.outcome.stopped_at:,}"
+    if found.rate is not None and found.rate > 1:
+        return "never: the distance grows"
+    return f"not within {result.config.iterations:,}"
+
+
+def rate_words(found: Convergence) -> str:
+    """The fitted rate of the distance in words: it shrank, or grew, by a factor an iteration."""
+    if found.rate is None:
+        return ""
+    moved = "shrank" if found.rate < 1 else "grew"
+    return f" The distance {moved} by a factor of {found.rate:.5f} an iteration."
+
+
 def predicted_rate(config: LoopConfig, data: Dataset) -> float | None:
     """Plain gradient descent's rate near the optimum: the largest ``|1 - lr * eigenvalue|`` of the Hessian.
 
@@ -155,23 +174,29 @@ def momentum_twin(config: LoopConfig) -> LoopConfig:
     return config.with_changes(optimizer=True, algorithm=Algorithm.MOMENTUM_1, zero_grad=True)
 
 
-def why_rmse_oscillates(data: Dataset) -> str:
-    """Why above its stability limit the RMSE loop bounces while the MSE loop blows up, with this data's numbers."""
-    rmse_limit, mse_limit = analysis.stability_limit(data, Loss.RMSE), analysis.stability_limit(data, Loss.MSE)
+def why_rmse_oscillates(data: Dataset, center: bool = False) -> str:
+    """Why above its stability limit the RMSE loop bounces while the MSE loop blows up, with this data's numbers
+    (and x centred or not, as the loop has it)."""
+    rmse_limit = analysis.stability_limit(data, Loss.RMSE, center)
+    mse_limit = analysis.stability_limit(data, Loss.MSE, center)
     words = f"{rmse_limit:.3g}" if rmse_limit is not None else "none (the line fits exactly)"
+    centred = " with x centred" if center else ""
     return (
-        f"Above the stability limit (here {words} for the RMSE, {mse_limit:.3g} for the MSE) each step overshoots "
-        "the minimum by more than it started from. The MSE's gradient grows with the distance from the minimum, "
-        "so the overshoots grow too, without end: the loss overflows and the run diverges. The RMSE's gradient "
-        "is the MSE's divided by twice the RMSE, which grows just as fast, so however far the line is, the "
-        f"gradient is never longer than {gradient_bound(data):.3g} on this data: the steps stay bounded, and the "
-        "loop keeps bouncing around the minimum instead of blowing up."
+        f"Above the stability limit (here{centred} {words} for the RMSE, {mse_limit:.3g} for the MSE) each step "
+        "overshoots the minimum by more than it started from. The MSE's gradient grows with the distance from the "
+        "minimum, so the overshoots grow too, without end: the loss overflows and the run diverges. The RMSE's "
+        "gradient is the MSE's divided by twice the RMSE, which grows just as fast, so however far the line is, "
+        f"the gradient is never longer than {gradient_bound(data, center):.3g} on this data: the steps stay "
+        "bounded, and the loop keeps bouncing around the minimum instead of blowing up."
     )
 
 
-def gradient_bound(data: Dataset) -> float:
-    """The most the RMSE's gradient over (m, b) can measure, anywhere: ``sqrt(mean(x**2) + 1)`` (Cauchy-Schwarz)."""
+def gradient_bound(data: Dataset, center: bool = False) -> float:
+    """The most the RMSE's gradient over (m, b) can measure, anywhere: ``sqrt(mean(x**2) + 1)`` (Cauchy-Schwarz),
+    with the loop's x (``x - mean(x)`` when centred)."""
     x = np.asarray(data.x, dtype=np.float64)
+    if center:
+        x = x - x.mean()
     return float(math.sqrt(np.mean(x * x) + 1))
 
 
@@ -180,17 +205,17 @@ def sweep_summary(table: pd.DataFrame, limit: float | None) -> str:
     if table.empty:
         return "No run of the sweep has finished yet."
     parts = [f"{len(table)} runs, learning rates {table.lr.min():g} to {table.lr.max():g}."]
-    converged = table[table.behaviour == "converges"]
+    converged = table[table.verdict == Verdict.CONVERGED]
     if len(converged):
         fastest = converged.lr.max()
         parts.append(f"{len(converged)} reached the least-squares line; the largest rate that did is {fastest:g}.")
     else:
         parts.append("None reached the least-squares line in these iterations.")
-    for kind in ("bounces around the minimum", "swings wildly", "diverges", "raises an error"):
-        rates = table.lr[table.behaviour == kind]
+    for kind in (Verdict.DESCENDING, Verdict.OSCILLATING, Verdict.DIVERGED, Verdict.RAISED):
+        rates = table.lr[table.verdict == kind]
         if len(rates):
             runs = "1 run" if len(rates) == 1 else f"{len(rates)} runs"
-            parts.append(f"{kind.capitalize()}: {runs}, from learning rate {rates.min():g}.")
+            parts.append(f"{str(kind).capitalize()}: {runs}, from learning rate {rates.min():g}.")
     if limit is not None:
         above = table[table.lr > limit]
         parts.append(f"The stability limit is {limit:.3g}: {len(above)} of the rates are above it.")

@@ -41,6 +41,7 @@ class Loss(StrEnum):
         member = str.__new__(cls, value)
         member._value_ = value
         member.code, member.comment, member.words = code, comment, words
+        member.label = f"loss ({value.upper()})"  # how a chart or an outcome line names it
         return member
 
 

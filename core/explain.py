@@ -1,139 +1,104 @@
-"""What a run did, in the lesson's words: its behaviour, measured, and the sentences about it.
+"""What a run did, in the lesson's words: the longer explanation under the verdict, and the tensor facts.
 
 Every sentence here that states a fact about a tensor (a leaf or not, requires grad, its
 ``grad_fn``, its memory, a ``.grad`` of None, the error) is built from what the run recorded
 (``RunResult.facts`` and ``RunResult.outcome``), not from the configuration; the configuration
-only names the code that ran. tests/test_explain_facts.py walks every combination of the
-switches and checks each sentence against the records of its run.
+only names the code that ran. What a finished loop did (converged, descending, oscillating,
+diverged) is ``core.verdict``'s, from its trajectory and the mathematics of its update
+(``core.dynamics``). tests/test_explain_facts.py and tests/test_verdict.py walk the switches and
+the regimes and check each sentence against the records of its run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-
 import numpy as np
 
-from core import analysis
-from core.data import Dataset, Line
-from core.drafts import LoopConfig, Loss, Update
+from core import analysis, dynamics, verdict
+from core.data import Dataset, least_squares
+from core.drafts import LR_RANGE, LoopConfig, Loss, Update
 from core.results import ParamFacts, RunResult, Statement, Status, TensorFacts
+from core.text import figure
+from core.verdict import Measured, Verdict
 
-CONVERGED_WITHIN = 0.001  # the loss over the last iterations within 0.1% of the least-squares RMSE
-SMALL_SWINGS = 0.10  # swings that keep the loss within 10% of the least-squares RMSE are small
-BACK_AND_FORTH = 1.5  # a parameter whose path is this many times its net move went back over it
-STRETCH, MIN_STRETCH = 0.10, 10  # the ending is measured over this share of the iterations, at least this many
-
-
-class Behaviour(StrEnum):
-    """What a run did, measured on its trajectory; the first four are what a learner can predict."""
-
-    CONVERGES = "converges"
-    SWINGS = "swings wildly"
-    RAISES = "raises an error"
-    ONE_STEP = "stops after one step"
-    DIVERGES = "diverges"
-    OSCILLATES = "bounces around the minimum"
-    DESCENDING = "still descending"
+SLOW_CONDITION = 30  # a valley this many times steeper across than along makes plain descent crawl
 
 
-PREDICTIONS = [Behaviour.CONVERGES, Behaviour.SWINGS, Behaviour.RAISES, Behaviour.ONE_STEP]
-
-
-@dataclass(frozen=True)
-class Ending:
-    """How a loop ended, measured over its last iterations and its final values."""
-
-    iterations: int  # how many of the last iterations were measured
-    m_range: tuple[float, float]
-    b_range: tuple[float, float]
-    final_excess: float  # the final RMSE above the least-squares RMSE, as a share of it
-    worst_excess: float  # the same for the worst loss over the measured iterations
-    back_and_forth: bool  # m or b went back over its own path: swings, not a steady descent
-    falling: bool  # the loss ended lower than where the measured stretch began
-
-
-def ending(result: RunResult, best: Line) -> Ending:
-    """The last stretch of a run: where m and b went, how far the loss stayed from the best."""
-    trajectory, outcome = result.trajectory, result.outcome
-    tail = trajectory.tail(max(MIN_STRETCH, int(len(trajectory) * STRETCH)))
-    finals = [] if outcome.final_loss is None else [outcome.final_loss]
-    m = np.append(tail["m"].to_numpy(), outcome.final_m)
-    b = np.append(tail["b"].to_numpy(), outcome.final_b)
-    loss = np.append(as_rmse(result, tail["loss"].to_numpy()), finals)
-    return Ending(
-        iterations=len(tail),
-        m_range=(float(m.min()), float(m.max())),
-        b_range=(float(b.min()), float(b.max())),
-        final_excess=float(loss[-1] / best.rmse - 1),
-        worst_excess=float(loss.max() / best.rmse - 1),
-        back_and_forth=_went_back(m) or _went_back(b),
-        falling=bool(loss[-1] < loss[0]),
-    )
-
-
-def as_rmse(result: RunResult, losses: np.ndarray) -> np.ndarray:
-    """A run's recorded losses as RMSE, whatever loss it minimised (the MSE is the RMSE squared)."""
-    return np.sqrt(losses) if result.config.loss is Loss.MSE else losses
-
-
-def _went_back(values: np.ndarray) -> bool:
-    """Whether a parameter travelled much further than it got: it went back and forth."""
-    path = float(np.sum(np.abs(np.diff(values))))
-    return path > 0 and path > BACK_AND_FORTH * abs(float(values[-1] - values[0]))
-
-
-def behaviour(result: RunResult, best: Line) -> Behaviour:
-    """Classify a run by what it did, measured on its trajectory."""
-    outcome = result.outcome
-    if outcome.status == Status.RAISED:
-        return Behaviour.RAISES
-    if outcome.status == Status.DIVERGED:
-        return Behaviour.DIVERGES
-    if result.config.iterations == 1:
-        return Behaviour.ONE_STEP
-    end = ending(result, best)
-    if outcome.final_loss is not None and end.worst_excess <= CONVERGED_WITHIN:
-        return Behaviour.CONVERGES
-    if end.back_and_forth:
-        return Behaviour.OSCILLATES if end.worst_excess <= SMALL_SWINGS else Behaviour.SWINGS
-    return Behaviour.DESCENDING
-
-
-def explanation(result: RunResult, best: Line, data: Dataset | None = None) -> str:
-    """A few sentences on why the run ended as it did; ``data`` adds its stability limit where it matters."""
+def explanation(result: RunResult, data: Dataset) -> str:
+    """A few sentences on why the run ended as it did, below its verdict."""
     outcome = result.outcome
     if outcome.status == Status.RAISED:
         return raised_explanation(result)
-    if outcome.status == Status.DIVERGED:
-        return (
-            f"The loss became infinite or not a number at iteration {outcome.stopped_at:,}: the steps grew until "
-            "the numbers overflowed. A smaller learning rate keeps the steps in range."
-        )
     if outcome.status == Status.STOPPED:
         return f"The run was stopped at iteration {outcome.stopped_at:,}."
-    return _finished_explanation(result, best, data)
-
-
-def _finished_explanation(result: RunResult, best: Line, data: Dataset | None) -> str:
-    """Why a run that finished ended where it did: by what it did, measured."""
-    kind, config = behaviour(result, best), result.config
-    if kind is Behaviour.ONE_STEP:
+    kind = verdict.verdict(result, data)
+    if kind is Verdict.ONE_STEP:
         return f"{_one_step(result)} {after_first_update(result)}".strip()
-    if not config.zero_grad and kind is not Behaviour.CONVERGES:
-        return _accumulation(result, best, kind)
-    if kind is Behaviour.CONVERGES:
-        return f"The loop reached the least-squares line: RMSE {result.outcome.final_loss:.4f}."
-    if kind is Behaviour.DESCENDING:
-        return _descending(result, best, data)
-    return _bouncing(result, best, data, kind)
+    if outcome.status == Status.DIVERGED:
+        return " ".join(p for p in (_overflowed(result), growth(result, data), cure(result, data)) if p)
+    run = verdict.measure(result, least_squares(data))
+    return {
+        Verdict.CONVERGED: _converged,
+        Verdict.DESCENDING: _descending,
+        Verdict.OSCILLATING: _oscillating,
+        Verdict.DIVERGED: _diverged,
+    }[kind](result, data, run)
+
+
+def apart(first: float, second: float) -> tuple[str, str]:
+    """Two numbers with as many digits (4 to 8) as it takes to tell them apart."""
+    digits = next((d for d in range(4, 9) if f"{first:.{d}g}" != f"{second:.{d}g}"), 8)
+    return f"{first:.{digits}g}", f"{second:.{digits}g}"
 
 
 def _one_step(result: RunResult) -> str:
     """Where the single step took m and b, from the values recorded before and after it."""
     start, outcome = result.trajectory.iloc[0], result.outcome
-    (m_from, m_to), (b_from, b_to) = _apart(start.m, outcome.final_m), _apart(start.b, outcome.final_b)
+    (m_from, m_to), (b_from, b_to) = apart(start.m, outcome.final_m), apart(start.b, outcome.final_b)
     return f"The single step moved `m` from {m_from} to {m_to} and `b` from {b_from} to {b_to}."
+
+
+def _converged(result: RunResult, data: Dataset, run: Measured) -> str:
+    """A loop that reached the line: how close, in the loss and in (m, b)."""
+    best = least_squares(data)
+    return (
+        f"The loop reached the least-squares line: its loss is {verdict.how_far(run.final_excess)}, and (m, b) "
+        f"ends {figure(run.distance[-1])} from the least-squares (m, b) = ({figure(best.m)}, {figure(best.b)})."
+    )
+
+
+def _descending(result: RunResult, data: Dataset, run: Measured) -> str:
+    """A loop still on its way: what more iterations, or another rate, would do."""
+    config = result.config
+    now = verdict.how_far(run.final_excess)
+    parts = [f"After {config.iterations:,} iterations the loss is {now} and still falling."]
+    how = dynamics.mechanism(config, verdict.accumulated(result))
+    if dynamics.settles(config, data, how.accumulates) is False:
+        parts.append(f"{limit_words(result, data)} Once near the line it will bounce around it instead of settling.")
+    elif how.momentum == 0 and not how.accumulates:
+        parts.append(f"More iterations get closer. {_faster(config, data)}")
+    else:
+        parts.append("More iterations get closer.")
+    return " ".join(part for part in parts if part)
+
+
+def _faster(config: LoopConfig, data: Dataset) -> str:
+    """How far a larger learning rate helps plain gradient descent, and why it is slow, from the loss's Hessian."""
+    if config.loss is Loss.RMSE and least_squares(data).rmse == 0:
+        return ""
+    low, high = np.linalg.eigvalsh(analysis.hessian_at_optimum(data, config.loss, config.center))
+    fastest, limit, ratio = 2 / (low + high), 2 / high, high / low
+    words = (
+        f"A larger learning rate gets there sooner only up to about {fastest:.4g}, where the steepest and the "
+        f"flattest directions of the loss shrink equally fast; above {limit:.4g}, the stability limit, it no longer "
+        "settles at all."
+    )
+    if ratio >= SLOW_CONDITION:
+        return (
+            f"{words} The slowness is the loss's shape: it curves {ratio:,.0f} times more across its valley than "
+            "along it (the condition number of its Hessian), so a rate small enough for the steep direction crawls "
+            "along the flat one."
+        )
+    return f"{words} Here the valley curves only {ratio:.3g} times more across than along it, so that rate is quick."
 
 
 ACCUMULATION = (
@@ -142,90 +107,118 @@ ACCUMULATION = (
 )
 
 
-def _accumulation(result: RunResult, best: Line, kind: Behaviour) -> str:
-    """The accumulation bug, naming the forgotten call when torch.optim.SGD runs the loop, and what it did."""
-    named = "`optimizer.zero_grad()` is never called. " if result.config.optimizer else ""
-    end = ending(result, best)
-    if kind is Behaviour.DESCENDING:
-        return f"{named}{ACCUMULATION}. So far {_so_far(end)}."
-    size = "swing wildly" if kind is Behaviour.SWINGS else "swing back and forth"
-    return f"{named}{ACCUMULATION}, and `m` and `b` {size}: {_ranges(end)}."
+def _oscillating(result: RunResult, data: Dataset, run: Measured) -> str:
+    """A loop that swings without settling: gradients summed, momentum that never fades, or too large a rate."""
+    config = result.config
+    how = dynamics.mechanism(config, verdict.accumulated(result))
+    ranges = _ranges(result, run)
+    if how.accumulates:
+        named = "`optimizer.zero_grad()` is never called. " if config.optimizer else ""
+        linear = ""
+        if config.loss is Loss.MSE and how.momentum == 0:
+            linear = (
+                " For the MSE the update is linear, and with the gradients summed every eigenvalue of its map lies "
+                "on the unit circle: the swings neither die out nor grow."
+            )
+        return f"{named}{ACCUMULATION}, and `m` and `b` swing past the minimum and back: {ranges}.{linear}"
+    if how.never_settles:
+        return (
+            "Momentum 1 with no dampening keeps every past gradient at full weight, as gradients never zeroed do: "
+            f"`m` and `b` swing past the minimum and back: {ranges}."
+        )
+    if dynamics.settles(config, data, False) is False:
+        return (
+            "The steps overshoot the minimum, and `m` and `b` go back and forth around it instead of settling. "
+            f"{limit_words(result, data)} {ranges[0].upper()}{ranges[1:]}."
+        )
+    return f"The loss has stopped falling steadily: {ranges}."
 
 
-def _ranges(end: Ending) -> str:
-    """Where m, b and the loss stayed over the measured stretch, in numbers."""
-    excess = end.worst_excess
-    loss = f"{excess + 1:.1f} times" if excess >= 1 else f"{excess:.2%} above"
+def _ranges(result: RunResult, run: Measured) -> str:
+    """Where m, b and the loss stayed over the measured tail, in numbers."""
+    tail = result.trajectory.tail(run.tail)
+    m = np.append(tail["m"].to_numpy(), result.outcome.final_m)
+    b = np.append(tail["b"].to_numpy(), result.outcome.final_b)
+    worst = float(np.max(run.excess[-run.tail :]))
     return (
-        f"over the last {end.iterations:,} iterations `m` went between {_between(*end.m_range)}, `b` between "
-        f"{_between(*end.b_range)}, and the loss up to {loss} the least-squares loss"
+        f"over the last {len(tail):,} iterations `m` went between {_between(m)}, `b` between {_between(b)}, and "
+        f"the loss up to {verdict.how_far(worst)}"
     )
 
 
-def _between(low: float, high: float) -> str:
-    """Two ends of a range, told apart."""
-    return " and ".join(_apart(low, high))
+def _between(values: np.ndarray) -> str:
+    """The two ends of a range of values, told apart."""
+    return " and ".join(apart(float(values.min()), float(values.max())))
 
 
-def _apart(first: float, second: float) -> tuple[str, str]:
-    """Two numbers with as many digits (4 to 8) as it takes to tell them apart."""
-    digits = next((d for d in range(4, 9) if f"{first:.{d}g}" != f"{second:.{d}g}"), 8)
-    return f"{first:.{digits}g}", f"{second:.{digits}g}"
+def _diverged(result: RunResult, data: Dataset, run: Measured) -> str:
+    """A finished loop whose distance to the line grows: how fast, from when, and the cure."""
+    closest = run.closest
+    measured = (
+        f"It came closest to the least-squares line at iteration {closest:,} ({figure(run.distance[closest])} away) "
+        f"and ended {figure(run.distance[-1])} away, with `m` = {figure(result.outcome.final_m)}."
+    )
+    return " ".join(p for p in (growth(result, data), measured, cure(result, data)) if p)
 
 
-def _limit(result: RunResult, data: Dataset | None) -> str:
-    """The learning rate against the data's stability limit, in words; empty without the data or a limit."""
-    limit = analysis.limit_for(result.config, data) if data is not None else None
+def _overflowed(result: RunResult) -> str:
+    return (
+        f"The loss became infinite or not a number at iteration {result.outcome.stopped_at:,}: the steps grew until "
+        "the numbers overflowed."
+    )
+
+
+def growth(result: RunResult, data: Dataset) -> str:
+    """For the MSE, the factor its update multiplies the distance by; empty where no linear map applies."""
+    if not dynamics.grows(result.config, data, verdict.accumulated(result)):
+        return ""
+    radius = dynamics.spectral_radius(result.config, data, verdict.accumulated(result))
+    return (
+        f"The MSE's gradient is linear in `m` and `b`, so each iteration multiplies the distance to the least-squares "
+        f"line by up to {radius:.4g} (the largest eigenvalue, in size, of the update's map): above 1, it grows "
+        "without end."
+    )
+
+
+def cure(result: RunResult, data: Dataset) -> str:
+    """What would make this loop settle, from the mathematics of its update."""
+    config = result.config
+    how = dynamics.mechanism(config, verdict.accumulated(result))
+    if how.accumulates and how.momentum and dynamics.grows(config.with_changes(lr=LR_RANGE[0]), data, True):
+        return (
+            f"No smaller learning rate helps: momentum on gradients that are never zeroed grows at every rate, down "
+            f"to {LR_RANGE[0]:g}. The cure is zeroing the gradients."
+        )
+    if how.accumulates and how.momentum == 0:
+        return (
+            "A smaller learning rate only keeps the swings bounded: with the gradients never zeroed no rate settles. "
+            "The cure is zeroing them."
+        )
+    if how.accumulates:
+        zeroed = dynamics.settles(config.with_changes(zero_grad=True), data)
+        then = " With them zeroed, this learning rate settles." if zeroed else ""
+        return f"The cure is zeroing the gradients: `.grad` carried over builds a velocity that never fades.{then}"
+    if how.never_settles:
+        return "No learning rate settles momentum 1 without dampening; momentum below 1 does."
+    limit = dynamics.settling_limit(config, data)
+    if limit is not None and config.lr > limit:
+        return f"A learning rate below {limit:.4g}, this loop's stability limit, settles."
+    return ""
+
+
+def limit_words(result: RunResult, data: Dataset | None) -> str:
+    """The learning rate against the loop's stability limit, in words; empty without the data or a limit."""
+    config = result.config
+    limit = dynamics.settling_limit(config, data) if data is not None else None
     if limit is None:
         return ""
-    side = "above" if result.config.lr > limit else "below"
+    side = "above" if config.lr > limit else "below"
+    how = dynamics.mechanism(config)
+    formula = "2" if how.momentum == 0 else f"2 (1 + {how.momentum:g}) for momentum {how.momentum:g}"
     return (
-        f"The learning rate {result.config.lr:g} is {side} this data's stability limit, {limit:.4g} "
-        "(2 / the largest eigenvalue of the loss's Hessian at the least-squares line): the largest rate at "
-        "which the loop can settle there."
-    )
-
-
-def _bouncing(result: RunResult, best: Line, data: Dataset | None, kind: Behaviour) -> str:
-    """Swings with the gradients zeroed: the learning rate is too large to settle; small or wild, measured."""
-    end = ending(result, best)
-    size = "The swings stay small" if kind is Behaviour.OSCILLATES else "The swings are wild"
-    parts = [
-        "The steps overshoot the minimum, and `m` and `b` go back and forth around it instead of settling.",
-        _limit(result, data),
-        f"{size}: {_ranges(end)}.",
-    ]
-    return " ".join(part for part in parts if part)
-
-
-def _descending(result: RunResult, best: Line, data: Dataset | None) -> str:
-    """A loop still on its way: more iterations get closer, a larger rate only up to the stability limit."""
-    config, end = result.config, ending(result, best)
-    now, least = _apart(result.outcome.final_loss, best.rmse)
-    parts = [f"After {config.iterations:,} iterations {_so_far(end)}: RMSE {now}, against {least} at best."]
-    limit = analysis.limit_for(config, data) if data is not None else None
-    if limit is not None and config.lr > limit:
-        parts.append(f"{_limit(result, data)} Above it the loop ends up bouncing around the minimum.")
-    elif limit is not None and end.falling:
-        parts.append(
-            f"More iterations get closer; a larger learning rate helps only up to this data's stability limit, "
-            f"{limit:.4g} (2 / the largest eigenvalue of the loss's Hessian at the least-squares line)."
-        )
-        parts.append(_slowness(data, config.center))
-    return " ".join(parts)
-
-
-def _so_far(end: Ending) -> str:
-    """Whether the loss is still going down, measured over the last iterations."""
-    return "the loss is still falling" if end.falling else "the loss has stopped falling, short of the best"
-
-
-def _slowness(data: Dataset, center: bool = False) -> str:
-    """Why descent is slow: the loss's valley is much steeper across than along (its condition number)."""
-    return (
-        f"The slowness is the loss's shape: it curves {analysis.condition_number(data, center):,.0f} times more across "
-        "its valley than along it (the condition number of its Hessian), so a rate small enough for the steep "
-        "direction crawls along the shallow one."
+        f"The learning rate {config.lr:g} is {side} this loop's stability limit, {limit:.4g} ({formula} / the "
+        "largest eigenvalue of the loss's Hessian at the least-squares line): the largest rate at which it can "
+        "settle there."
     )
 
 
@@ -275,9 +268,11 @@ def update_sentence(config: LoopConfig, after: TensorFacts, before: TensorFacts 
     binding = "" if config.optimizer else _NAME_BINDING[config.update]
     kept = before is not None and (m.is_leaf, m.requires_grad) == (before.m.is_leaf, before.m.requires_grad)
     still = "still " if kept and config.update is not Update.REASSIGN else ""  # a reassigned `m` is a new tensor
+    # The facts are recorded after the update and after any zeroing: say so, since zeroing sets .grad to None.
+    zeroed = " and the zeroing of the gradients" if config.zero_grad else ""
     return (
-        f"After the update of iteration {after.iteration} ({_update_code(config)}{binding}), `m` is {still}"
-        f"{kind_of(m)}. It sits {memory_of(m)}, and {grad_of(m)}."
+        f"After the update{zeroed} of iteration {after.iteration} ({_update_code(config)}{binding}), `m` is "
+        f"{still}{kind_of(m)}. It sits {memory_of(m)}, and {grad_of(m)}."
     )
 
 
@@ -322,6 +317,35 @@ def yhat_sentence(facts: TensorFacts) -> str:
 # --- errors, in words ------------------------------------------------------------------------------
 
 
+def _where_the_gradient_went(result: RunResult) -> str:
+    """Where backward() sent the gradient once `m` was a new tensor: into the starting leaf, through the
+    recorded update (from the starting leaf's ``.grad`` recorded when the run raised)."""
+    grads, rows = result.outcome.leaf_grads, result.trajectory["m_grad"].to_numpy()
+    if grads is None or grads[0] is None or not len(rows) or not np.isfinite(rows[0]):
+        return ""
+    added = grads[0] - float(rows[0])
+    if added == 0:
+        return ""
+    return (
+        f"The gradient did not vanish: `backward()` followed the recorded update back to the `m` the loop started "
+        f"with, a leaf, whose `.grad` became {grads[0]:.5g} (the first backward()'s {rows[0]:.5g} plus {added:.5g})."
+    )
+
+
+def raised_why(result: RunResult) -> str:
+    """Why the run raised, in one sentence, from the facts recorded last before the error."""
+    error = result.outcome.error
+    last = result.facts[-1] if result.facts else None
+    m = last.m if last is not None else None
+    if (error.statement, error.type) == (Statement.UPDATE, "RuntimeError") and m and m.is_leaf and m.requires_grad:
+        return "`m` is a leaf that requires grad, and PyTorch forbids changing one in place while autograd records."
+    if (error.statement, error.type) == (Statement.UPDATE, "TypeError") and m and not m.is_leaf and m.grad_is_none:
+        return "The new `m` is not a leaf, so `backward()` left its `.grad` as `None`, and `lr*None` fails."
+    if (error.statement, error.type) == (Statement.BACKWARD, "RuntimeError") and m and not m.requires_grad:
+        return "The new `m` is a leaf that does not require grad, so `backward()` has nothing to differentiate."
+    return f"The `{error.statement}` statement raised it; PyTorch's message is below."
+
+
 def raised_explanation(result: RunResult) -> str:
     """Why the run raised, with each fact about `m` read from the facts recorded last before the error."""
     error = result.outcome.error
@@ -339,8 +363,9 @@ def raised_explanation(result: RunResult) -> str:
         return (
             f"The previous update, {code}, made a new `m` from the old one, and that new `m` is {kind_of(m)}. "
             "`backward()` fills the `.grad` of leaves only (unless `retain_grad()` is called), so at iteration "
-            f"{error.iteration} `m.grad` is `None`{warned} and `lr*None` raises TypeError."
-        )
+            f"{error.iteration} `m.grad` is `None`{warned} and `lr*None` raises TypeError: Python's own error for "
+            f"multiplying a number by `None`, not PyTorch's. {_where_the_gradient_went(result)}"
+        ).strip()
     if (error.statement, error.type) == (Statement.BACKWARD, "RuntimeError") and m and not m.requires_grad:
         untracked = not (last.x_requires_grad or last.y_requires_grad)
         inputs = ", and `x` and `y` do not require grad either" if untracked else ""
@@ -352,22 +377,22 @@ def raised_explanation(result: RunResult) -> str:
     return f"The `{error.statement}` statement raised {error.type} at iteration {error.iteration}."
 
 
-def graded(guess: Behaviour, result: RunResult, best: Line, looped: RunResult | None = None) -> tuple[str, str]:
+def graded(guess: Verdict, result: RunResult, data: Dataset, looped: RunResult | None = None) -> tuple[str, str]:
     """A prediction graded by what torch did to the code as written: ("right" | "partly" | "wrong", the words).
 
     ``looped`` is the same code run as a loop, for a single step: an error it raises at its next
     iteration makes "raises an error" partly right.
     """
-    actual = behaviour(result, best)
+    actual = verdict.verdict(result, data)
     if guess == actual:
-        return "right", f"Right: it {actual}."
-    if looped is not None and guess == behaviour(looped, best) == Behaviour.RAISES:
+        return "right", f"Right: it {actual.phrase}."
+    if looped is not None and guess == verdict.verdict(looped, data) == Verdict.RAISED:
         error = looped.outcome.error
         return "partly", (
-            f"Not as written: the code is a single step, and it runs; it {actual}. But put it in a loop and "
+            f"Not as written: the code is a single step, and it runs; it {actual.phrase}. But put it in a loop and "
             f"the next iteration raises {error.type} (at iteration {error.iteration}), as shown below."
         )
-    return "wrong", f"Not quite: you said it {guess}; it {actual}."
+    return "wrong", f"Not quite: you said it {guess.phrase}; it {actual.phrase}."
 
 
 def summary(result: RunResult) -> str:

@@ -13,7 +13,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from core.data import BUILTIN_DATASETS, Dataset
-from core.drafts import LESSON_DRAFTS, LoopConfig, differences, matching_draft
+from core.drafts import LESSON_DRAFTS, LoopConfig, Update, differences, matching_draft
 from core.script import (
     PRINTING,
     SCRIPT_IMPORTS,
@@ -94,9 +94,20 @@ def _loop_words(config: LoopConfig) -> str:
     return (
         f"## Step 3: {'the loop' if config.loops else 'one step'}\n\n"
         f"{step}: the forward pass `yhat = m*x + b`; the loss, the {config.loss.words}; `loss.backward()`, which "
-        f"fills `m.grad` and `b.grad` (reverse-mode differentiation); the update, {updates}"
+        f"{_backward_words(config)} (reverse-mode differentiation); the update, {updates}"
         f"{' inside `torch.no_grad()`' if config.no_grad and not config.optimizer else ''}; and then it {zeroing}."
     )
+
+
+def _backward_words(config: LoopConfig) -> str:
+    """What backward() fills: ``m.grad`` and ``b.grad``, except once a reassignment outside no_grad made new ones."""
+    if config.loops and not config.no_grad and config.update is Update.REASSIGN and not config.optimizer:
+        return (
+            "fills `m.grad` and `b.grad` at the first iteration only: the reassignment makes new `m` and `b` that "
+            "are not leaves, so from then on `backward()` fills the `.grad` of the leaves they were made from, and "
+            "the new `m.grad` stays `None`"
+        )
+    return "fills `m.grad` and `b.grad`"
 
 
 def _data_words(config: LoopConfig, data: Dataset | None) -> str:

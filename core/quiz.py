@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import explain
-from core.data import Dataset, Line, rmse
+from core import explain, verdict
+from core.data import Dataset, least_squares, rmse
 from core.drafts import Loss
 from core.results import RunResult, Statement, Status
+from core.verdict import Verdict
 
 RUNS_CLEANLY = "It runs without an error"
 
@@ -46,14 +47,19 @@ def gradient_sign(result: RunResult, data: Dataset) -> Question:
     grad = _first(result, "m_grad")
     sign = "negative" if grad < 0 else "positive" if grad > 0 else "zero"
     start = (_first(result, "m"), _first(result, "b"))
-    below = float(np.mean(data.y - (start[0] * data.x + start[1])))
-    where = "below" if below > 0 else "above"
+    # d loss / d m is minus the mean of the residuals weighted by the loop's x (x - mean(x) when centred):
+    # its sign is the weighted residuals', not the residuals' own (they agree only while every x is positive).
+    weights = data.x - np.mean(data.x) if result.config.center else data.x
+    weighted = float(np.mean((data.y - (start[0] * data.x + start[1])) * weights))
     moved = result.outcome.final_m - start[0]
+    x_name = "x - mean(x)" if result.config.center else "x"
     why = (
-        f"torch computed `m.grad` = {grad:.3f} at iteration 0: {sign}. The starting line "
-        f"(m = {start[0]:g}, b = {start[1]:g}) lies {where} the data on average ({abs(below):.2f} on y), "
-        f"so the loss falls as m {'rises' if grad < 0 else 'falls'}, and the gradient points the other way. "
-        f"The update subtracts {result.config.lr:g} × `m.grad`: m moved by {moved:+.4f}."
+        f"torch computed `m.grad` = {grad:.3f} at iteration 0: {sign}. `m.grad` is minus the mean of the "
+        f"residuals y - yhat, each weighted by its {x_name}, and at the starting line (m = {start[0]:g}, "
+        f"b = {start[1]:g}) that weighted mean is {weighted:+.3g}. A larger m lifts the line where {x_name} is "
+        f"positive and lowers it where it is negative, so here the loss falls as m "
+        f"{'rises' if weighted > 0 else 'falls'}, and the gradient points the other way. The update subtracts "
+        f"{result.config.lr:g} × `m.grad`: m moved by {moved:+.4f}."
     )
     prompt = "What sign will `m.grad` have at iteration 0?"
     return Question("grad_sign", prompt, ("negative", "zero", "positive"), sign, why)
@@ -96,17 +102,17 @@ def _warned(result: RunResult) -> str:
 SETTLES, KEEPS_MOVING = "Yes, it settles on the best line", "No, it never settles"
 
 
-def settles(result: RunResult, best: Line) -> Question:
-    """Whether the loop settles near the least-squares line, measured on its last iterations."""
-    kind = explain.behaviour(result, best)
-    end = explain.ending(result, best)
-    answer = SETTLES if kind is explain.Behaviour.CONVERGES else KEEPS_MOVING
-    excess = end.worst_excess
-    loss = f"stayed within {excess:.1%} of" if answer == SETTLES else f"rose up to {excess:.0%} above"
+def settles(result: RunResult, data: Dataset) -> Question:
+    """Whether the loop settles near the least-squares line: its verdict, with its last iterations' numbers."""
+    best = least_squares(data)
+    kind = verdict.verdict(result, data)
+    answer = SETTLES if kind is Verdict.CONVERGED else KEEPS_MOVING
+    run = verdict.measure(result, best)
+    tail = result.trajectory["m"].to_numpy()[-run.tail :]
+    worst = float(np.max(run.excess[-run.tail :]))
     why = (
-        f"Over its last {end.iterations:,} iterations m stayed between {end.m_range[0]:.3f} and "
-        f"{end.m_range[1]:.3f}, and the loss {loss} the best line's "
-        f"(m = {best.m:.3f}, b = {best.b:.3f}): it {kind}."
+        f"Over its last {len(tail):,} iterations m stayed between {tail.min():.3f} and {tail.max():.3f}, and the "
+        f"loss was up to {verdict.how_far(worst)} (m = {best.m:.3f}, b = {best.b:.3f}): it {kind.phrase}."
     )
     if not result.config.zero_grad:
         grad = result.trajectory["m_grad"].abs().max()

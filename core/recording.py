@@ -154,7 +154,14 @@ class Watcher:
         """The outcome of a run whose ``statement`` raised ``error``."""
         self.collect_warnings(iteration)
         lesson_error = LessonError(type(error).__name__, str(error), iteration, statement)
-        return self.ended(Status.RAISED, m, b, error=lesson_error)
+        return self.ended(Status.RAISED, m, b, error=lesson_error, leaf_grads=self.leaf_grads(m))
+
+    def leaf_grads(self, m) -> tuple[float | None, float | None] | None:
+        """The starting leaves' ``.grad`` once the loop's ``m`` is another tensor: where a backward() through
+        the recorded update still sends its gradient (None while ``m`` is still the starting leaf)."""
+        if m is self.leaves[0]:
+            return None
+        return tuple(None if leaf.grad is None else leaf.grad.item() for leaf in self.leaves)
 
     def trajectory(self) -> pd.DataFrame:
         """The recorded rows as a table with the lesson's dtypes."""

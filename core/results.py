@@ -88,10 +88,13 @@ class Outcome:
     iterations_run: int  # iterations whose forward and backward passes completed
     final_m: float
     final_b: float
-    final_loss: float | None = None  # RMSE at the final (m, b), for a finished run
+    final_loss: float | None = None  # RMSE at the final (m, b) after the last update, whatever the loss minimised
     error: LessonError | None = None
     warnings: tuple[LessonWarning, ...] = ()
     stopped_at: int | None = None  # the iteration that diverged or was stopped
+    # The starting leaves' (m.grad, b.grad) when a loop that reassigned m raised: where backward() still
+    # sends the gradient through the recorded update (None when m stayed that leaf).
+    leaf_grads: tuple[float | None, float | None] | None = None
 
     def __post_init__(self) -> None:
         """A status given by its name ("finished") becomes the Status it names."""

@@ -8,6 +8,7 @@ it is, it breaks layouts, spoofs text direction, and in a chart it breaks Vega's
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -48,3 +49,33 @@ def listing(items: Sequence[str], total: int, listed: int) -> str:
     if total <= listed:
         return and_list(items)
     return ", ".join(items[:listed]) + f" and {total - listed:,} more"
+
+
+def figure(value: float) -> str:
+    """A number as every page and chart text shows it at a glance: four significant digits, or what it is not
+    (so a loss of 5.8e59 is never sixty digits long)."""
+    if math.isnan(value):
+        return "not a number"
+    if math.isinf(value):
+        return "infinite" if value > 0 else "minus infinite"
+    return f"{value:.4g}"
+
+
+def how_far(excess: float, within: float = 0.001) -> str:
+    """How far a loss is above the best line's, given its excess as a share of it: the one form every page
+    uses (a percentage up to twice the best, then a multiple)."""
+    if excess <= within:
+        return f"within {_percent(within)} of the best line's"
+    if excess < 1:
+        return f"{_percent(excess)} above the best line's"
+    return f"{excess + 1:.2g} times the best line's"
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage with two significant digits: 0.0123 is 1.2%, 3.74 is 370%."""
+    return f"{float(f'{share * 100:.2g}'):g}%"
+
+
+def unmarked(markdown: str) -> str:
+    """Markdown of the pages' own sentences as plain text for a terminal: bold and code marks dropped."""
+    return markdown.replace("**", "").replace("`", "")

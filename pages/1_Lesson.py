@@ -20,24 +20,25 @@ data = layout.page(
 
 # After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
 from core import charts, explain, quiz, source  # noqa: E402
-from core.data import least_squares  # noqa: E402
 from core.drafts import DRAFTS, LESSON_DRAFTS, Draft, Update  # noqa: E402
 from core.results import RunResult  # noqa: E402
+from core.verdict import Verdict  # noqa: E402
 from ui import chart_view, panels, runs  # noqa: E402
 from ui.settings import lab_query  # noqa: E402
-
-best = least_squares(data)
-
 
 PRINTED_ROWS = 10  # the lesson prints the first ten iterations of the looping drafts
 
 
-def predicted(name: str) -> explain.Behaviour | None:
+# What a learner can predict of a draft: the verdicts a draft of the lesson can have.
+PREDICTIONS = [Verdict.CONVERGED, Verdict.OSCILLATING, Verdict.RAISED, Verdict.ONE_STEP]
+
+
+def predicted(name: str) -> Verdict | None:
     """The learner's prediction for a draft, kept for the whole session."""
     return st.radio(
         "What will happen when this runs?",
-        options=explain.PREDICTIONS,
-        format_func=str.capitalize,
+        options=PREDICTIONS,
+        format_func=lambda kind: f"It {kind.phrase}",
         index=None,
         horizontal=True,
         key=f"predict_{name}",
@@ -55,9 +56,9 @@ def feedback(question: quiz.Question, choice: str) -> None:
     (st.success if right else st.warning)(words)
 
 
-def verdict(guess: explain.Behaviour, result: RunResult, looped: RunResult | None) -> None:
+def verdict(guess: Verdict, result: RunResult, looped: RunResult | None) -> None:
     """The prediction graded by what torch did to the draft as written (and, for a single step, looped)."""
-    grade, words = explain.graded(guess, result, best, looped)
+    grade, words = explain.graded(guess, result, data, looped)
     {"right": st.success, "partly": st.info, "wrong": st.warning}[grade](words)
 
 
@@ -68,7 +69,7 @@ def sharper_questions(name: str, result: RunResult, looped: RunResult | None) ->
     if name == "2":
         return [quiz.gradient_sign(result, data)]
     if name == "3":
-        return [quiz.settles(result, best)]
+        return [quiz.settles(result, data)]
     return []
 
 
@@ -90,7 +91,7 @@ def draft_section(draft: Draft) -> None:
     verdict(guess, result, looped)
     for question, answer in zip(questions, answers, strict=True):
         feedback(question, answer)
-    outcome(result, draft.label)
+    outcome(result, draft.label, looped)
     if looped is not None:
         st.markdown("**And a second iteration?** The same code, looped twice:")
         panels.outcome_panel(looped, data)
@@ -102,12 +103,12 @@ def draft_section(draft: Draft) -> None:
     )
 
 
-def outcome(result: RunResult, label: str) -> None:
+def outcome(result: RunResult, label: str, looped: RunResult | None = None) -> None:
     """What the run did: its outcome and facts beside its charts, then its first iterations as printed."""
     config = result.config
     results, visuals = st.columns([1, 1], gap="large")
     with results:
-        panels.outcome_panel(result, data)
+        panels.outcome_panel(result, data, looped)
         if config.iterations == 1:
             panels.facts_table(result)
     with visuals:

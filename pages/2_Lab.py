@@ -77,8 +77,13 @@ def draw_live(partial) -> None:
 
 live = draw_live if view in LIVE_VIEWS else None
 result = runs.run(config, data, on_frame=live, progress=outcome_line)
+# A single step says what the same code does looped: the run "Loop it" then shows, already cached.
+looped_config = None if config.loops else FORM.looped(config)
+looped = runs.run(looped_config, data, "the same code, looped", progress=outcome_line) if looped_config else None
 with outcome_line:
-    panels.outcome_line(result)
+    panels.outcome_line(result, data, looped)
+    if looped_config is not None:
+        FORM.loop_button(looped_config.iterations)
 with stepping:
     at = step.scrubber(len(result.trajectory))
     if at is not None and len(result.trajectory):

@@ -14,19 +14,16 @@ data = layout.page(
 # After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
 import pandas as pd  # noqa: E402
 
-from core import charts, explain  # noqa: E402
+from core import charts, explain, verdict  # noqa: E402
 from core.charts import apart  # noqa: E402
-from core.data import least_squares  # noqa: E402
 from core.drafts import VARIANTS  # noqa: E402
-from ui import chart_view, runs, views  # noqa: E402
+from ui import chart_view, panels, runs, views  # noqa: E402
 from ui.settings import BOUND, SettingsForm  # noqa: E402
 
 CUSTOM = "custom"  # the option that stands for the configuration set up on this page
 FORM = SettingsForm("c_")  # its widgets: keys (and URL parameters) c_no_grad, c_update, ...
 CHOICES, LOG_X = "compare", "cmp_log_x"  # widget keys, also URL parameters
 DEFAULT_CHOICES = ["3", "4"]  # buggy beside fixed
-
-best = least_squares(data)
 
 labels = {key: label for key, (label, _) in VARIANTS.items()} | {CUSTOM: "custom"}
 chosen = st.multiselect(
@@ -66,12 +63,16 @@ for choice in chosen:
     compared.append((label, runs.run(config, data, label)))
 
 st.subheader("Outcomes")
+# Each run's verdict in its own column, coloured by it, before the table and the charts.
+for number, (column, (label, result)) in enumerate(zip(st.columns(len(compared)), compared, strict=True)):
+    with column:
+        panels.outcome_line(result, data, label=label, key=f"_compare_{number}")
 st.dataframe(
     pd.DataFrame(
         {
             "configuration": label,
             "outcome": explain.summary(result),
-            "behaviour": str(explain.behaviour(result, best)),
+            "verdict": str(verdict.verdict(result, data)),
             "iterations run": result.outcome.iterations_run,
             "final m": result.outcome.final_m,
             "final b": result.outcome.final_b,

@@ -17,6 +17,7 @@ import pandas as pd  # noqa: E402
 from core import analysis, charts, convergence, source  # noqa: E402
 from core.data import least_squares  # noqa: E402
 from core.drafts import DRAFTS, SOLUTION, Algorithm, Loss  # noqa: E402
+from core.text import figure  # noqa: E402
 from ui import chart_view, runs, views  # noqa: E402
 from ui.settings import BOUND  # noqa: E402
 
@@ -53,11 +54,11 @@ sweep_area, progress = st.empty(), st.container()
 done = []
 for config in configs:
     done.append(runs.run(config, data, f"the loop at learning rate {config.lr:g}", progress=progress))
-    table = convergence.sweep_table(done, best)
+    table = convergence.sweep_table(done, data)
     with sweep_area.container():
         chart_view.show(charts.sweep_chart, table, limit, loss_words="RMSE")
 st.markdown(convergence.sweep_summary(table, limit))
-st.caption(convergence.why_rmse_oscillates(data))
+st.caption(convergence.why_rmse_oscillates(data, center))
 
 st.header("The shape of the loss")
 pair = [("x as it is", base.with_changes(center=False)), ("x centred", base.with_changes(center=True))]
@@ -66,12 +67,10 @@ distances = [(label, convergence.distance_to_optimum(result, best)) for label, r
 chart_view.show(charts.distances_chart, distances, convergence.NEAR)
 for column, (label, result) in zip(st.columns(2), measured, strict=True):
     found = convergence.convergence(result, best)
-    within = f"{found.within:,}" if found.within is not None else f"not within {result.config.iterations:,}"
-    column.metric(f"Iterations to within {convergence.NEAR:g}, {label}", within)
-    rate = "" if found.rate is None else f" The distance shrank by a factor of {found.rate:.5f} an iteration."
+    column.metric(f"Iterations to within {convergence.NEAR:g}, {label}", convergence.within_words(result, found))
     column.caption(
         f"Condition number {analysis.condition_number(data, result.config.center):,.1f}; final distance "
-        f"{found.final_distance:.2g}.{rate}"
+        f"{figure(found.final_distance)}.{convergence.rate_words(found)}"
     )
 
 st.header("Optimizers side by side")
@@ -107,12 +106,10 @@ draft_3 = DRAFTS["3"].with_changes(iterations=TWIN_ITERATIONS, dataset=data.key,
 twin = convergence.momentum_twin(draft_3)
 bug, fading = runs.run(draft_3, data, "Draft 3"), runs.run(twin, data, "SGD(momentum=1)")
 parted = convergence.first_difference(bug, fading)
-st.markdown(analysis.momentum_sentence())
-if parted is None:
-    st.markdown(f"On these settings the two runs recorded the same (m, b) for all {TWIN_ITERATIONS:,} iterations.")
-else:
-    st.markdown(f"On these settings the two runs recorded the same (m, b) until iteration {parted:,}.")
-chart_view.show(charts.twins_chart, analysis.distance(bug, fading))
+gaps = analysis.distance(bug, fading)
+ended = (int(gaps["iteration"].iloc[-1]) + 1, float(gaps["distance"].iloc[-1])) if len(gaps) else None
+st.markdown(analysis.momentum_sentence(draft_3, parted, ended))
+chart_view.show(charts.twins_chart, gaps)
 code_left, code_right = st.columns(2)
 code_left.code(source.render(draft_3), language="python", wrap_lines=True)
 code_right.code(source.render(twin), language="python", wrap_lines=True)

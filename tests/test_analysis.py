@@ -11,7 +11,7 @@ import torch
 
 from core import analysis
 from core.data import load_builtin
-from core.drafts import DRAFTS, SOLUTION, ConfigError
+from core.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError
 
 DRAFT_3 = DRAFTS["3"]
 
@@ -62,11 +62,16 @@ def test_a_missing_gradient_is_not_split(run):
 
 def test_the_momentum_sentence():
     """Plain words first, the optimizer's name second, and where the likeness ends (checked in test_explain_facts)."""
-    sentence = analysis.momentum_sentence()
+    sentence = analysis.momentum_sentence(DRAFT_3)
     for words in ("sum of all the gradients", "never decays", "momentum with a coefficient of 1", "no dampening"):
         assert words in sentence
     assert sentence.index("never decays") < sentence.index("torch.optim.SGD(momentum=1, dampening=0)")
-    assert "exactly" not in sentence and "end far apart" in sentence
+    # Nothing measured, nothing said of where they part, nor of chaos (the MSE's loop is not chaotic).
+    assert "exactly" not in sentence and "part at" not in sentence and "chaotic" not in sentence
+    # Adam or momentum 0.9 fed accumulated gradients is no momentum-1 twin.
+    for algorithm in (Algorithm.ADAM, Algorithm.MOMENTUM):
+        other = analysis.momentum_sentence(SOLUTION.with_changes(optimizer=True, algorithm=algorithm, zero_grad=False))
+        assert "coefficient of 1" not in other and algorithm.words in other
 
 
 @functools.cache
@@ -102,8 +107,8 @@ def test_but_momentum_sgd_parts_from_draft_3_at_iteration_5_and_ends_far_away(ru
     # Measured: (-2.598, 22.19) against Draft 3's (-0.393, 3.239).
     assert (round(end[0], 3), round(end[1], 2)) == (-2.598, 22.19)
     assert (round(draft_3.outcome.final_m, 3), round(draft_3.outcome.final_b, 3)) == (-0.393, 3.239)
-    sentence = analysis.momentum_sentence()
-    assert "In exact arithmetic" in sentence and "part by one float32 rounding at iteration 5" in sentence
+    sentence = analysis.momentum_sentence(DRAFT_3, 5, (DRAFT_3.iterations, 2.2))
+    assert "In exact arithmetic" in sentence and "they part at iteration 5 and are 2.2 apart" in sentence
 
 
 def test_nudged_moves_only_the_start_of_m():

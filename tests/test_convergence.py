@@ -107,7 +107,7 @@ def test_a_sweep_of_real_runs(run):
     assert table.status.tolist() == ["finished", "finished", "diverged"]
     assert table.final_loss[1] == run(AT_1000.with_changes(loss=Loss.MSE, lr=0.01)).outcome.final_loss
     summary = convergence.sweep_summary(table, analysis.stability_limit(DATA, Loss.MSE))
-    assert "Diverges: 1 run, from learning rate 0.1." in summary and "1 of the rates are above it" in summary
+    assert "Diverged: 1 run, from learning rate 0.1." in summary and "1 of the rates are above it" in summary
 
 
 def test_momentum_1_is_the_accumulation_bug_until_float32_parts_them(run):
@@ -168,9 +168,9 @@ def test_cli_center_prints_the_final_line_in_the_original_coordinates(capsys, ru
 
 def test_cli_sweep_prints_a_row_per_rate_and_the_limit(capsys):
     status, lines, _ = run_cli(capsys, "--sweep-lr", "0.001:0.1:3", "--iterations", "200", "--loss", "mse")
-    assert status == 0 and lines[0] == "lr\tfinal loss\tbehaviour"
+    assert status == 0 and lines[0] == "lr\tfinal RMSE\tverdict"
     assert [line.split("\t")[0] for line in lines[1:4]] == ["0.001", "0.01", "0.1"]
-    assert lines[3].endswith("diverges") and lines[-1] == "stability limit ≈ 0.0142"
+    assert lines[3].endswith("diverged") and lines[-1] == "stability limit ≈ 0.0142"
 
 
 @pytest.mark.parametrize(

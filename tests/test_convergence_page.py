@@ -26,7 +26,7 @@ def test_the_page_runs_and_shows_each_part(opened):
     ]
     assert "20 runs, learning rates 0.0001 to 1." in texts(at.markdown)
     assert "The stability limit is 0.0407" in texts(at.markdown)
-    assert "until iteration 5." in texts(at.markdown)  # Draft 3 and its momentum twin part there
+    assert "part at iteration 5 and are" in texts(at.markdown)  # Draft 3 and its momentum twin part there
     assert "torch.optim.Adam([m, b], lr=0.02)" in code_blocks(at)
     assert "momentum=1, dampening=0" in code_blocks(at)
 
@@ -40,7 +40,11 @@ def test_centring_counts_far_fewer_iterations(opened):
 def test_the_mse_from_the_url_diverges_above_its_limit():
     at = open_page(PAGE, cv_iterations="200", cv_loss="mse")
     assert not at.exception
-    assert "Diverges:" in texts(at.markdown) and "The stability limit is 0.0142" in texts(at.markdown)
+    assert (
+        "Diverged:" in texts(at.markdown)
+        and "part at iteration 2 " in texts(at.markdown)
+        and "The stability limit is 0.0142" in texts(at.markdown)
+    )
 
 
 def test_a_bad_url_value_gives_a_message_not_a_traceback():

@@ -10,6 +10,7 @@ from core import charts
 from core.charts import apart, describe
 from core.data import least_squares, load_builtin
 from core.drafts import DRAFTS, SOLUTION
+from core.text import figure
 
 DATA = load_builtin("solution")
 
@@ -19,7 +20,17 @@ def test_the_loss_chart_says_where_the_loss_went_from_the_recorded_values(run):
     text = describe.describe(charts.loss_chart, [("this run", result)], log_x=True)
     first, last = result.trajectory["loss"].iloc[[0, -1]]
     assert text.startswith("Loss (RMSE) over iterations.")
-    assert f"Over {len(result.trajectory):,} iterations: loss from {first:.4g} to {last:.4g}, converged." in text
+    last_row = len(result.trajectory) - 1
+    assert (
+        f"Over {len(result.trajectory):,} iterations: loss from {first:.4g} at iteration 0 to {last:.4g} at iteration "
+        f"{last_row:,}, finished." in text
+    )
+    # The MSE's chart names the MSE, in its title and its words.
+    mse = run(SOLUTION.with_changes(loss="mse", lr=0.01, iterations=100))
+    assert charts.loss_chart([("mse", mse)]).to_dict()["title"] == "Loss (MSE) over iterations"
+    assert describe.describe(charts.loss_chart, [("mse", mse)]).startswith("Loss (MSE) over iterations.")
+    both = describe.describe(charts.loss_chart, [("a", result), ("b", mse)])
+    assert both.startswith("Loss (RMSE or MSE, as each run minimised) over iterations.")
 
 
 def test_a_run_that_raised_says_so_and_where(run):
@@ -66,7 +77,7 @@ def test_every_chart_the_lab_and_compare_draw_has_words():
     "value, words", [(float("nan"), "not a number"), (float("inf"), "infinite"), (1.43712, "1.437")]
 )
 def test_numbers_read_as_words(value: float, words: str):
-    assert describe.number(value) == words
+    assert figure(value) == words
 
 
 def test_compared_runs_each_get_their_own_dash(run):

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.charts import HEIGHT
+from core.verdict import Verdict
 from tests.conftest import ROOT
 from ui.chart_view import PRESENTER_FONTS, PRESENTER_SCALE
 
@@ -43,7 +44,7 @@ def test_every_page_runs_without_exception(page):
 
 def test_lab_opens_on_the_solution():
     at = open_page("pages/2_Lab.py", view="Printed output")
-    assert "Finished" in texts(at.success)
+    assert "**Converged** after 10,000 iterations" in texts(at.success)
     assert "(m, b) = (-0.7550320029258728, 11.24125862121582)" in code_blocks(at)
     assert "iteration 0: (m, b) = (0.0, 0.0), (m.grad, b.grad) = (-6.635, -0.917), loss = 5.659" in code_blocks(at)
     assert not at.error
@@ -63,29 +64,41 @@ def test_update_outside_no_grad_by_reassignment_raises_torchs_type_error_at_iter
 def test_in_place_update_outside_no_grad_raises_at_the_first_update():
     at = open_page("pages/2_Lab.py", iterations="50")
     at.toggle(key="no_grad").set_value(False).run()
-    assert "RuntimeError** raised at iteration 0" in texts(at.error)
+    assert "**RuntimeError raised** at iteration 0" in texts(at.error)
     assert "a leaf Variable that requires grad is being used in an in-place operation." in code_blocks(at)
 
 
 def test_reassignment_inside_no_grad_fails_at_the_next_backward():
     at = open_page("pages/2_Lab.py", iterations="50")
     at.radio(key="update").set_value("reassign").run()
-    assert "raised at iteration 1, in `loss.backward()`" in texts(at.error)
+    assert "raised** at iteration 1, in `loss.backward()`" in texts(at.error)
 
 
 def test_gradients_not_zeroed_finish_but_m_swings():
     at = open_page("pages/2_Lab.py")
     at.toggle(key="zero_grad").set_value(False).run()
-    assert "Finished" in texts(at.success) and not at.error
-    assert "swing wildly" in texts(at.markdown)
+    # Not green: the loop never settles, and the outcome line says so first.
+    assert not at.success and not at.error and "**Oscillating, never settling**" in texts(at.warning)
+    assert "swing past the minimum and back" in texts(at.markdown)
     assert "# missing here: m.grad = None" in code_blocks(at)
 
 
 def test_one_step_stops_after_one_iteration():
     at = open_page("pages/2_Lab.py")
     at.toggle(key="loop").set_value(False).run()
-    assert "Finished** 1 iteration:" in texts(at.success)
+    assert "**One step**, no loop" in texts(at.info) and "Looped for 10,000 iterations" in texts(at.info)
     assert "\nfor i in range" not in at.code[0].value
+    at.button(key="loop_it").click().run()  # one click loops the same code
+    assert at.toggle(key="loop").value is True and "\nfor i in range" in at.code[0].value
+
+
+def test_draft_1s_step_says_what_its_loop_raises_and_loops_keeping_its_name():
+    at = open_page("pages/2_Lab.py")
+    at.button(key="preset_1").click().run()
+    assert "Looped, this code raises TypeError at iteration 1" in texts(at.info)
+    at.button(key="loop_it").click().run()
+    assert "**Draft 1, looped** (10,000 iterations)" in texts(at.caption)
+    assert "**TypeError raised** at iteration 1" in texts(at.error)
 
 
 def test_draft_presets_set_the_toggles():
@@ -157,7 +170,9 @@ def test_compare_shows_buggy_beside_fixed_by_default():
     at = open_page("pages/3_Compare.py")
     table = at.dataframe[0].value
     assert table["configuration"].tolist() == ["Draft 3", "Draft 4 (solution)"]
-    assert table["behaviour"].tolist() == ["swings wildly", "converges"]
+    assert table["verdict"].tolist() == ["oscillating", "converged"]
+    assert "Draft 3: **Oscillating, never settling**" in texts(at.warning)
+    assert "Draft 4 \\(solution\\): **Converged**" in texts(at.success)
     assert len(at.get("vega_lite_chart")) == 5  # fitted lines, loss, m, b, and the loss landscape
 
 
@@ -176,7 +191,7 @@ def answer_draft_1(at: AppTest, prediction: str) -> AppTest:
 
 def test_lesson_grades_draft_1_by_the_code_as_written():
     """One step runs; a learner who predicts an error hears that it comes once the step is looped."""
-    at = answer_draft_1(open_page("pages/1_Lesson.py"), "raises an error")
+    at = answer_draft_1(open_page("pages/1_Lesson.py"), Verdict.RAISED)
     assert not at.exception and "Not quite" not in texts(at.info)
     assert "Not as written: the code is a single step, and it runs" in texts(at.info)
     assert "the next iteration raises TypeError (at iteration 1)" in texts(at.info)
@@ -190,17 +205,18 @@ def test_lesson_grades_draft_1_by_the_code_as_written():
 def test_lesson_asks_for_predictions_before_showing_the_result():
     at = open_page("pages/1_Lesson.py")
     assert len(at.info) == 5 and not at.success and not at.error
-    at.radio(key="predict_1").set_value("stops after one step").run()
+    at.radio(key="predict_1").set_value(Verdict.ONE_STEP).run()
     assert len(at.info) == 5 and not at.error  # Draft 1's sharper questions still wait
-    at = answer_draft_1(at, "stops after one step")
+    at = answer_draft_1(at, Verdict.ONE_STEP)
     assert "Right: it stops after one step." in texts(at.success)
     assert "not a leaf: autograd recorded the operation that made it" in texts(at.markdown)
     assert "TypeError" in texts(at.error)  # what a second iteration of Draft 1 does
-    at.radio(key="predict_3").set_value("converges")
+    at.radio(key="predict_3").set_value(Verdict.CONVERGED)
     at.radio(key="ask_3_settles").set_value("Yes, it settles on the best line").run()
-    assert "Not quite: you said it converges; it swings wildly." in texts(at.warning)
+    assert "Not quite: you said it settles on the best line; it swings without settling." in texts(at.warning)
     assert "Not quite: the answer is “No, it never settles”. Over its last 1,000 iterations" in texts(at.warning)
-    assert len(at.info) == 3  # drafts 2 and 4 and the idiomatic draft still wait for a prediction
+    waiting = [info for info in at.info if "Make your predictions" in info.value]
+    assert len(waiting) == 3  # drafts 2 and 4 and the idiomatic draft still wait for a prediction
     # Draft 3 loops: the lesson's printed first iterations, and a link into the Lab with its settings.
     assert "iteration 0: (m, b) = (0.0, 0.0), (m.grad, b.grad) = (-6.635, -0.917), loss = 5.659" in code_blocks(at)
     links = [link for link in at.get("page_link") if "Draft 3" in link.proto.label]
@@ -241,7 +257,7 @@ def test_an_uploaded_file_becomes_the_dataset_of_every_page():
     at.switch_page("pages/2_Lab.py").run().run()
     assert not at.exception
     assert at.selectbox(key="dataset").value == at.session_state["dataset"]
-    assert "Finished" in texts(at.success)
+    assert "**Converged** after 10,000 iterations" in texts(at.success)
     assert "(m, b) = (-0.7550320029258728, 11.24125862121582)" not in code_blocks(at)  # not the lesson's data
     # The code names the arrays after the file's columns, and the script carries the data.
     assert "x = torch.from_numpy(hours_studied)\ny = torch.from_numpy(exam_score)" in code_blocks(at)

@@ -6,22 +6,14 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from core import charts, explain, source
+from core import charts, explain, headline, source, verdict
 from core.data import Dataset, least_squares
 from core.drafts import LoopConfig
 from core.printout import report_lines
-from core.results import RunResult, Statement, Status
+from core.results import RunResult, Status
+from core.text import figure
 from ui import chart_view, runs
 from ui.text import plain
-
-STATEMENT_WORDS = {
-    Statement.FORWARD: "the forward pass (`yhat = m*x + b`)",
-    Statement.LOSS: "the loss (`loss = torch.sqrt(...)`)",
-    Statement.BACKWARD: "`loss.backward()`",
-    Statement.UPDATE: "the update of `m` and `b`",
-    Statement.STEP: "`optimizer.step()`",
-    Statement.ZEROING: "the zeroing of the gradients",
-}
 
 
 def code_panel(config: LoopConfig, data: Dataset | None = None) -> None:
@@ -43,28 +35,25 @@ def _array_words(data: Dataset | None, names: source.Names) -> str:
     return f"`{x}` holds the column “{plain(data.x_label)}” (x) and `{y}` the column “{plain(data.y_label)}” (y)."
 
 
-def outcome_panel(result: RunResult, data: Dataset) -> None:
-    """How the run ended, in one line, then its details and the lesson's why."""
-    outcome_line(result)
+def outcome_panel(result: RunResult, data: Dataset, looped: RunResult | None = None) -> None:
+    """How the run ended, in one line with its why, then its details and the longer explanation."""
+    outcome_line(result, data, looped)
     outcome_details(result, data)
 
 
-def outcome_line(result: RunResult) -> None:
-    """How the run ended, in one line: finished, raised at iteration k, diverged or stopped."""
-    outcome = result.outcome
-    if outcome.status == Status.RAISED:
-        error = outcome.error
-        st.error(f"**{error.type}** raised at iteration {error.iteration}, in {STATEMENT_WORDS[error.statement]}.")
-    elif outcome.status == Status.DIVERGED:
-        st.error(f"**Diverged at iteration {outcome.stopped_at:,}**: the loss became infinite or not a number.")
-    elif outcome.status == Status.STOPPED:
-        st.warning(f"**Stopped** after {outcome.stopped_at:,} of {result.config.iterations:,} iterations.")
-        st.button("Run it to the end", key="run_to_end", on_click=runs.clear_stop, icon=":material/play_arrow:")
-    else:
-        iterations = result.config.iterations
-        st.success(
-            f"**Finished** {iterations:,} iteration{'s' * (iterations > 1)}: loss (RMSE) {outcome.final_loss:.4f}."
-        )
+# The outcome line's colour says the verdict: green only for a loop that settled on the line.
+TONES = {"success": st.success, "warning": st.warning, "error": st.error, "info": st.info}
+
+
+def outcome_line(
+    result: RunResult, data: Dataset, looped: RunResult | None = None, *, label: str = "", key: str = ""
+) -> None:
+    """The verdict in one line, coloured by it, with its one sentence of why directly under it."""
+    words = headline.said(result, data, looped)
+    named = f"{plain(label)}: " if label else ""
+    TONES[words.verdict.tone](f"{named}{words.headline}  \n{words.why}")
+    if result.outcome.status == Status.STOPPED:
+        st.button("Run it to the end", key=f"run_to_end{key}", on_click=runs.clear_stop, icon=":material/play_arrow:")
 
 
 def outcome_details(result: RunResult, data: Dataset) -> None:
@@ -80,32 +69,33 @@ def outcome_details(result: RunResult, data: Dataset) -> None:
         st.code(f"{outcome.error.type}: {outcome.error.message}", language=None, wrap_lines=True)
     elif outcome.status == Status.FINISHED:
         final_metrics(result, best)
-    st.markdown(explain.explanation(result, best, data))
+    st.markdown(explain.explanation(result, data))
 
 
 def final_metrics(result: RunResult, best) -> None:
-    """Final m, b and loss, each with its distance from the least-squares optimum."""
-    outcome = result.outcome
+    """Final m, b and loss (after the last update), each with its distance from the least-squares optimum."""
+    outcome, config = result.outcome, result.config
     columns = st.columns(3)
     for column, name, value, optimum in zip(
         columns,
-        ("m", "b", "loss (RMSE)"),
-        (outcome.final_m, outcome.final_b, outcome.final_loss),
-        (best.m, best.b, best.rmse),
+        ("m", "b", config.loss.label),
+        (outcome.final_m, outcome.final_b, verdict.final_loss(result)),
+        (best.m, best.b, verdict.own_loss(config, best.rmse)),
         strict=True,
     ):
         column.metric(
             name,
-            f"{value:.4f}",
-            f"{value - optimum:+.4f}",
+            figure(value),
+            f"{'+' if value >= optimum else '-'}{figure(abs(value - optimum))}",
             delta_color="off",
             delta_arrow="off",
             delta_description="from least squares",
         )
     # Said here rather than behind a "?" on each value: three fewer stops for the Tab key.
     st.caption(
-        f"Least-squares optimum: m = {best.m:.4f}, b = {best.b:.4f}, RMSE = {best.rmse:.4f}. Each value's second "
-        "line is its distance from the optimum, the best line there is: not a change."
+        f"After the last update. Least-squares optimum: m = {figure(best.m)}, b = {figure(best.b)}, "
+        f"{config.loss.label} = {figure(verdict.own_loss(config, best.rmse))}. Each value's second line is its "
+        "distance from the optimum, the best line there is: not a change."
     )
 
 

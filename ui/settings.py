@@ -78,10 +78,35 @@ class SettingsForm:
 
     @staticmethod
     def preset_caption(current: LoopConfig | None) -> None:
-        """A line saying which lesson draft the settings are, or that they are a custom mix."""
+        """A line saying which lesson draft the settings are (a single-step draft looped too), or a custom mix."""
         active = matching_draft(current) if current is not None else None
-        words = f"**{LESSON_DRAFTS[active].title}**" if active else "a **custom** mix, not one of the lesson's drafts"
+        stepped = matching_draft(current.with_changes(iterations=1)) if current is not None and not active else None
+        if active:
+            words = f"**{LESSON_DRAFTS[active].title}**"
+        elif stepped and current.loops:
+            words = f"**{LESSON_DRAFTS[stepped].label}, looped** ({current.iterations:,} iterations)"
+        else:
+            words = "a **custom** mix, not one of the lesson's drafts"
         st.caption(f"These settings are {words}.")
+
+    def looped(self, config: LoopConfig) -> LoopConfig:
+        """A single step's code as a loop of the iterations the (disabled) Iterations box holds."""
+        try:
+            return config.with_changes(iterations=_whole(st.session_state.get(self.key("iterations"), 0)))
+        except (ConfigError, TypeError, ValueError):
+            return config.with_changes(iterations=SOLUTION.iterations)
+
+    def loop_button(self, iterations: int) -> None:
+        """One click to run the single step's code as a loop, keeping every other setting (and its draft's name)."""
+        st.button(
+            f"Loop it: run this code {iterations:,} times",
+            key=self.key("loop_it"),
+            on_click=self._loop_on,
+            icon=":material/repeat:",
+        )
+
+    def _loop_on(self) -> None:
+        st.session_state[self.key("loop")] = True
 
     def bug_toggles(self) -> bool:
         """One widget per bug, named in plain words; returns whether the code loops."""

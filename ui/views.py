@@ -146,7 +146,7 @@ def accumulation(result: RunResult, data: Dataset, at: int, *, log_x: bool) -> N
             f"At iteration {at}: `m.grad` = {_shown(row.m_grad)} = carried over {_shown(row.m_carried)} + fresh "
             f"{_shown(row.m_fresh)}."
         )
-        st.markdown(analysis.momentum_sentence())
+        st.markdown(analysis.momentum_sentence(result.config))
     split_chart = chart_view.show(charts.accumulation_chart, split, "m", log_x=log_x, at_iteration=at)
     chart_view.save_button([split_chart, *nudge(result, data, at, log_x=log_x)], key="save_accumulation_charts")
 

@@ -14,6 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.drafts import Loss
 from core.results import RunResult
 from core.text import single_line
 
@@ -43,6 +44,14 @@ RUN_DASHES = [[1, 0], [7, 3], [2, 2], [9, 3, 2, 3], [4, 4], [1, 4], [12, 4]]
 
 PARAMETERS = ("m", "b")
 TITLE_LIMIT = 60  # characters of a user's words in a chart (an axis title, a tooltip's label)
+
+
+def loss_label(runs: Sequence[LabeledRun]) -> str:
+    """The loss the runs minimised, as an axis names it: ``loss (MSE)``; both named when the runs differ."""
+    names = [loss.value.upper() for loss in Loss if any(result.config.loss is loss for _, result in runs)]
+    if len(names) == 1:
+        return f"loss ({names[0]})"
+    return f"loss ({' or '.join(names)}, as each run minimised)" if names else "loss"
 
 
 def downsample(

@@ -13,17 +13,11 @@ import pandas as pd
 
 from core.charts.analysis import distance_chart
 from core.charts.common import CURSOR_COLOR, HEIGHT, RUN_COLORS, downsample, exact, label_color, sized
+from core.verdict import Verdict
 
-# The sweep's behaviours, each its own colour and shape: told apart without colour too.
-BEHAVIOUR_ORDER = [
-    "converges",
-    "still descending",
-    "bounces around the minimum",
-    "swings wildly",
-    "diverges",
-    "raises an error",
-]
-BEHAVIOUR_COLORS = ["#009e73", "#0072b2", "#e69f00", "#cc79a7", "#d62728", "#7f7f7f"]
+# The sweep's verdicts, each its own colour and shape: told apart without colour too.
+VERDICT_ORDER = [str(kind) for kind in Verdict]
+VERDICT_COLORS = ["#009e73", "#0072b2", "#e69f00", "#d62728", "#7f7f7f", "#56b4e9", "#cc79a7"]
 NOT_FINISHED_ABOVE = 1.25  # a run with no final loss is drawn this far above the highest final loss
 
 
@@ -33,15 +27,15 @@ def sweep_chart(table: pd.DataFrame, limit: float | None, *, loss_words: str = "
     A run that did not finish (diverged, raised) has no final loss: it is drawn at the top, at
     ``NOT_FINISHED_ABOVE`` times the highest final loss, and its tooltip says so.
     """
-    frame = table[["lr", "final_loss", "behaviour", "status"]].copy()
+    frame = table[["lr", "final_loss", "verdict", "status"]].copy()
     finite = frame["final_loss"][np.isfinite(frame["final_loss"])]
     top = float(finite.max()) * NOT_FINISHED_ABOVE if len(finite) else 1.0
     frame["shown"] = frame["final_loss"].where(np.isfinite(frame["final_loss"]), top)
-    behaviour = alt.Color(
-        "behaviour:N",
-        scale=alt.Scale(domain=BEHAVIOUR_ORDER, range=BEHAVIOUR_COLORS),
-        # One column of whole names: a row of six is cut to "bounces around the mini…" on a laptop, and
-        # two columns run past a phone's screen (a top legend starts where the plot does, after the axis).
+    verdict = alt.Color(
+        "verdict:N",
+        scale=alt.Scale(domain=VERDICT_ORDER, range=VERDICT_COLORS),
+        # One column of whole names: a row of them is cut on a laptop, and two columns run past a
+        # phone's screen (a top legend starts where the plot does, after the axis).
         legend=alt.Legend(orient="top", columns=1, labelLimit=0),
     )
     points = (
@@ -50,9 +44,9 @@ def sweep_chart(table: pd.DataFrame, limit: float | None, *, loss_words: str = "
         .encode(
             x=alt.X("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
             y=alt.Y("shown:Q", title=f"final {loss_words} (log scale)", scale=alt.Scale(type="log")),
-            color=behaviour,
-            shape=alt.Shape("behaviour:N", scale=alt.Scale(domain=BEHAVIOUR_ORDER), legend=None),
-            tooltip=[exact("lr", "learning rate"), exact("final_loss", "final loss"), "behaviour:N", "status:N"],
+            color=verdict,
+            shape=alt.Shape("verdict:N", scale=alt.Scale(domain=VERDICT_ORDER), legend=None),
+            tooltip=[exact("lr", "learning rate"), exact("final_loss", "final loss"), "verdict:N", "status:N"],
         )
         .properties(name="sweep-points")
     )
@@ -108,4 +102,4 @@ def twins_chart(distance: pd.DataFrame) -> alt.LayerChart:
     return chart.properties(title=["Distance between the accumulation bug", "and SGD(momentum=1, dampening=0)"])
 
 
-__all__ = ["BEHAVIOUR_ORDER", "RUN_COLORS", "distances_chart", "sweep_chart", "twins_chart"]
+__all__ = ["VERDICT_ORDER", "RUN_COLORS", "distances_chart", "sweep_chart", "twins_chart"]

@@ -2,12 +2,13 @@
 
 ``describe(chart, *args, **options)`` takes a chart function and the arguments it is drawn with,
 and returns one short paragraph made from the same recorded values the chart draws (never a
-number written here): "Loss (RMSE) over 10,000 iterations: from 5.659 to 1.437, converged."
+number written here): "Loss (RMSE) over 10,000 iterations: from 5.659 at iteration 0 to 1.437 at iteration
+9,999, finished." How a run ended is said as its outcome says it; whether it converged is the
+verdict's to say (``core.verdict``), in the outcome line, not a chart's.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -15,24 +16,13 @@ import pandas as pd
 
 from core.charts.analysis import accumulation_chart, distance_chart, nudge_chart
 from core.charts.apart import fit_chart_apart, landscape_chart_apart, loss_chart_apart, parameter_chart_apart
-from core.charts.common import LabeledRun, last_finite
+from core.charts.common import LabeledRun, last_finite, loss_label
 from core.charts.fit import fit_chart
 from core.charts.landscape import landscape_chart
 from core.charts.series import GRADIENTS, gradient_chart, loss_chart, parameter_chart
 from core.data import Dataset, least_squares
 from core.results import RunResult, Status
-
-SETTLED_TAIL = 0.1  # the last tenth of a run: a loss that hardly moves there has converged
-SETTLED_CHANGE = 1e-3  # relative change of the loss over that tail
-
-
-def number(value: float) -> str:
-    """A value as the page shows it at a glance: four significant digits, or what it is not."""
-    if math.isnan(value):
-        return "not a number"
-    if math.isinf(value):
-        return "infinite" if value > 0 else "minus infinite"
-    return f"{value:.4g}"
+from core.text import figure
 
 
 def sentences(parts: Sequence[str]) -> str:
@@ -59,26 +49,26 @@ def _iterations(result: RunResult) -> str:
     return f"{rows:,} iteration{'s' * (rows != 1)}"
 
 
-def _settled(values: np.ndarray) -> bool:
-    """Whether a loss hardly moved over the last tenth of the run."""
-    tail = values[-max(2, int(len(values) * SETTLED_TAIL)) :]
-    scale = max(abs(float(tail[-1])), 1e-12)
-    return len(values) > 10 and float(np.ptp(tail)) / scale < SETTLED_CHANGE
-
-
 def _finite(result: RunResult, column: str) -> np.ndarray:
     values = result.trajectory[column].to_numpy(dtype="float64")
     return values[np.isfinite(values)]
 
 
 def _course(result: RunResult, column: str, name: str) -> str:
-    """``name`` from its first to its last recorded value; "no values" when there are none."""
-    values = _finite(result, column)
-    if not len(values):
+    """``name`` from its first to its last recorded value, each at its iteration (the values before that
+    iteration's update, as the chart draws them); "no values" when there are none."""
+    values = result.trajectory[column].to_numpy(dtype="float64")
+    finite = np.flatnonzero(np.isfinite(values))
+    if not len(finite):
         return f"{name}: no values"
-    if len(values) == 1:
-        return f"{name} {number(values[0])}"
-    return f"{name} from {number(values[0])} to {number(values[-1])}"
+    first, last = int(finite[0]), int(finite[-1])
+    iterations = result.trajectory["iteration"].to_numpy()
+    if first == last:
+        return f"{name} {figure(values[first])} at iteration {int(iterations[first]):,}"
+    return (
+        f"{name} from {figure(values[first])} at iteration {int(iterations[first]):,} to {figure(values[last])} "
+        f"at iteration {int(iterations[last]):,}"
+    )
 
 
 def _at(result: RunResult, columns: dict[str, str], at_iteration: int | None) -> str:
@@ -88,20 +78,16 @@ def _at(result: RunResult, columns: dict[str, str], at_iteration: int | None) ->
     row = result.trajectory[result.trajectory["iteration"] == at_iteration]
     if row.empty:
         return ""
-    values = ", ".join(f"{name} {number(float(row[column].iloc[0]))}" for column, name in columns.items())
+    values = ", ".join(f"{name} {figure(float(row[column].iloc[0]))}" for column, name in columns.items())
     return f"; at iteration {at_iteration:,}: {values}"
 
 
-def _series(
-    runs: Sequence[LabeledRun], title: str, columns: dict[str, str], at_iteration: int | None, *, loss: bool = False
-) -> str:
+def _series(runs: Sequence[LabeledRun], title: str, columns: dict[str, str], at_iteration: int | None) -> str:
     """A series chart: per run, each column's first and last values, how the run ended, the cursor's values."""
     parts = []
     for label, result in runs:
         courses = ", ".join(_course(result, column, name) for column, name in columns.items())
         words = ending(result)
-        if loss and result.outcome.status == Status.FINISHED and _settled(_finite(result, "loss")):
-            words = "converged"
         who = f"{label}, " if len(runs) > 1 else ""
         parts.append(f"{who}over {_iterations(result)}: {courses}, {words}{_at(result, columns, at_iteration)}")
     return sentences([title, *parts])
@@ -109,14 +95,15 @@ def _series(
 
 def loss_text(runs: Sequence[LabeledRun], *, log_x: bool = False, at_iteration: int | None = None) -> str:
     """The loss chart in words."""
-    return _series(runs, "Loss (RMSE) over iterations", {"loss": "loss"}, at_iteration, loss=True)
+    return _series(runs, f"L{loss_label(runs)[1:]} over iterations", {"loss": "loss"}, at_iteration)
 
 
 def parameter_text(
     runs: Sequence[LabeledRun], parameter: str, *, log_x: bool = False, at_iteration: int | None = None
 ) -> str:
     """A parameter's chart in words."""
-    return _series(runs, f"{parameter} over iterations", {parameter: parameter}, at_iteration)
+    # "The value of m": a sentence begun with the bare name would read "M over iterations".
+    return _series(runs, f"the value of {parameter} over iterations", {parameter: parameter}, at_iteration)
 
 
 def gradient_text(runs: Sequence[LabeledRun], *, log_x: bool = False, at_iteration: int | None = None) -> str:
@@ -125,7 +112,7 @@ def gradient_text(runs: Sequence[LabeledRun], *, log_x: bool = False, at_iterati
 
 
 def _line(m: float, b: float) -> str:
-    return f"y = {number(m)} x {'-' if b < 0 else '+'} {number(abs(b))}"
+    return f"y = {figure(m)} x {'-' if b < 0 else '+'} {figure(abs(b))}"
 
 
 def fit_text(
@@ -148,14 +135,14 @@ def landscape_text(
     """The loss landscape in words: where its minimum is, and where each run's path starts and ends."""
     optimum = least_squares(dataset)
     parts = [
-        f"Loss landscape, the RMSE over (m, b): lowest at the least-squares minimum m = {number(optimum.m)}, "
-        f"b = {number(optimum.b)}, RMSE {number(optimum.rmse)}"
+        f"Loss landscape, the RMSE over (m, b): lowest at the least-squares minimum m = {figure(optimum.m)}, "
+        f"b = {figure(optimum.b)}, RMSE {figure(optimum.rmse)}"
     ]
     for label, result in runs:
         start, final = (result.config.m0, result.config.b0), last_finite(result)
-        end = "nowhere finite" if final is None else f"(m, b) = ({number(final[0])}, {number(final[1])})"
+        end = "nowhere finite" if final is None else f"(m, b) = ({figure(final[0])}, {figure(final[1])})"
         parts.append(
-            f"{label}: path from ({number(start[0])}, {number(start[1])}) to {end}, {ending(result)}"
+            f"{label}: path from ({figure(start[0])}, {figure(start[1])}) to {end}, {ending(result)}"
             f"{_at(result, {'m': 'm', 'b': 'b'}, at_iteration)}"
         )
     return sentences(parts)
@@ -174,14 +161,14 @@ def accumulation_text(
     }
     first, last = split.iloc[0], split.iloc[-1]
     courses = ", ".join(
-        f"{name} from {number(float(first[column]))} to {number(float(last[column]))}"
+        f"{name} from {figure(float(first[column]))} to {figure(float(last[column]))}"
         for column, name in columns.items()
     )
     here = ""
     if at_iteration is not None and at_iteration in set(split["iteration"]):
         row = split[split["iteration"] == at_iteration].iloc[0]
         here = f"; at iteration {at_iteration:,}: " + ", ".join(
-            f"{name} {number(float(row[column]))}" for column, name in columns.items()
+            f"{name} {figure(float(row[column]))}" for column, name in columns.items()
         )
     rows = len(split)
     return f"{parameter}.grad, carried over plus fresh, over {rows:,} iterations: {courses}{here}."
@@ -211,8 +198,8 @@ def distance_text(
     values, iterations = gaps[finite], distance["iteration"].to_numpy()[finite]
     peak = int(np.argmax(values))
     return (
-        f"Distance between the run and its nudged twin over {len(values):,} iterations: from {number(values[0])} "
-        f"to {number(values[-1])}, largest {number(values[peak])} at iteration {int(iterations[peak]):,}."
+        f"Distance between the run and its nudged twin over {len(values):,} iterations: from {figure(values[0])} "
+        f"to {figure(values[-1])}, largest {figure(values[peak])} at iteration {int(iterations[peak]):,}."
     )
 
 

@@ -20,6 +20,7 @@ from core.charts.common import (
     exact,
     hover_points,
     log_spaced,
+    loss_label,
     run_color,
     sized,
     without_dash,
@@ -39,8 +40,11 @@ def parameter_chart(
 
 
 def loss_chart(runs: Sequence[LabeledRun], *, log_x: bool = False, at_iteration: int | None = None) -> alt.LayerChart:
-    """The loss (RMSE) against iteration, one line per run."""
-    return _iteration_chart(runs, {"loss": "loss"}, "Loss (RMSE) over iterations", "loss (RMSE)", log_x, at_iteration)
+    """The loss each run minimised (the RMSE or the MSE) against iteration, one line per run."""
+    label = loss_label(runs)
+    return _iteration_chart(
+        runs, {"loss": "loss"}, f"{label[0].upper()}{label[1:]} over iterations", label, log_x, at_iteration
+    )
 
 
 def gradient_chart(
