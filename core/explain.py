@@ -120,7 +120,10 @@ def _oscillating(result: RunResult, data: Dataset, run: Measured) -> str:
                 " For the MSE the update is linear, and with the gradients summed every eigenvalue of its map lies "
                 "on the unit circle: the swings neither die out nor grow."
             )
-        return f"{named}{ACCUMULATION}, and `m` and `b` swing past the minimum and back: {ranges}.{linear}"
+        return (
+            f"{named}{ACCUMULATION}, and `m` and `b` swing past the minimum and back: {ranges}.{linear} No "
+            "learning rate makes it settle; zeroing the gradients does."
+        )
     if how.never_settles:
         return (
             "Momentum 1 with no dampening keeps every past gradient at full weight, as gradients never zeroed do: "
@@ -202,7 +205,7 @@ def cure(result: RunResult, data: Dataset) -> str:
         return "No learning rate settles momentum 1 without dampening; momentum below 1 does."
     limit = dynamics.settling_limit(config, data)
     if limit is not None and config.lr > limit:
-        return f"A learning rate below {limit:.4g}, this loop's stability limit, settles."
+        return f"A learning rate below {limit:.4g}, this loop's stability limit, settles.{_mse_factor(config, data)}"
     return ""
 
 
@@ -215,10 +218,22 @@ def limit_words(result: RunResult, data: Dataset | None) -> str:
     side = "above" if config.lr > limit else "below"
     how = dynamics.mechanism(config)
     formula = "2" if how.momentum == 0 else f"2 (1 + {how.momentum:g}) for momentum {how.momentum:g}"
-    return (
+    words = (
         f"The learning rate {config.lr:g} is {side} this loop's stability limit, {limit:.4g} ({formula} / the "
         "largest eigenvalue of the loss's Hessian at the least-squares line): the largest rate at which it can "
         "settle there."
+    )
+    return f"{words}{_mse_factor(config, data)}"
+
+
+def _mse_factor(config: LoopConfig, data: Dataset) -> str:
+    """Why the MSE's limit is smaller than the RMSE's: its Hessian at the line is 2 RMSE times the RMSE's."""
+    rmse = least_squares(data).rmse
+    if config.loss is not Loss.MSE or rmse == 0:
+        return ""
+    return (
+        f" The MSE curves {2 * rmse:.3g} times (2 × the best line's RMSE) as much as the RMSE does at the line, so "
+        "its limit is that many times smaller."
     )
 
 
@@ -257,7 +272,7 @@ def _update_code(config: LoopConfig) -> str:
 # What each way of writing the update does to the tensor named `m` (Python's names, not torch's facts).
 _NAME_BINDING = {
     Update.REASSIGN: ", which makes a new `m` from the old one",
-    Update.DATA: ", which keeps the tensor `m` and replaces its data",
+    Update.DATA: ", which keeps the tensor `m` and replaces its data: it works, but autograd never sees the change",
     Update.IN_PLACE: "",
 }
 
@@ -310,8 +325,19 @@ def yhat_sentence(facts: TensorFacts) -> str:
         shown += "."
     data = f" `x.requires_grad` **{facts.x_requires_grad}**, `y.requires_grad` **{facts.y_requires_grad}**"
     if not facts.x_requires_grad and not facts.y_requires_grad:
-        return f"{shown}{data}: `torch.from_numpy` makes tensors autograd does not track."
-    return f"{shown}{data}."
+        return f"{shown}{data}: `torch.from_numpy` makes tensors autograd does not track.{_promotion(facts)}"
+    return f"{shown}{data}.{_promotion(facts)}"
+
+
+def _promotion(facts: TensorFacts) -> str:
+    """What the recorded dtypes say: float32 parameters times float64 data make a float64 ``yhat``."""
+    m, x, yhat = facts.dtypes
+    if not (m and x and yhat) or m == x:
+        return ""
+    return (
+        f" `m` is {m} and `x` {x}, so `yhat` comes out {yhat} (PyTorch's type promotion takes the wider type), "
+        "and so does the loss."
+    )
 
 
 # --- errors, in words ------------------------------------------------------------------------------

@@ -119,6 +119,7 @@ class Watcher:
                 yhat_retains_grad=yhat.retains_grad,
                 x_requires_grad=x.requires_grad,
                 y_requires_grad=y.requires_grad,
+                dtypes=tuple(str(t.dtype).removeprefix("torch.") for t in (m, x, yhat)),
             )
         )
 

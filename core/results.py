@@ -139,6 +139,8 @@ class TensorFacts:
     yhat_retains_grad: bool
     x_requires_grad: bool
     y_requires_grad: bool
+    # The dtypes torch reported ("float32"): m and x as made, yhat (and so the loss) by type promotion.
+    dtypes: tuple[str, str, str] = ("", "", "")  # (m, x, yhat)
 
 
 @dataclass(frozen=True)

@@ -373,3 +373,19 @@ def test_the_stability_limits_said_with_and_without_centring():
     raw, centred = convergence.why_rmse_oscillates(data), convergence.why_rmse_oscillates(data, center=True)
     assert "0.0407 for the RMSE, 0.0142 for the MSE" in raw and "never longer than 8.4 " in raw
     assert "with x centred 0.537 for the RMSE, 0.187 for the MSE" in centred and "never longer than 2.52 " in centred
+
+
+def test_the_learners_next_questions_are_answered_from_the_run(run):
+    data = load_builtin("solution")
+    # Why the MSE needs a smaller rate: its curvature at the line is 2 x RMSE times the RMSE's.
+    mse = explain.explanation(run(SOLUTION.with_changes(loss=Loss.MSE, lr=0.02, iterations=50)), data)
+    ratio = analysis.stability_limit(data) / analysis.stability_limit(data, Loss.MSE)
+    assert f"The MSE curves {ratio:.3g} times" in mse and f"{ratio:.3g}" == "2.87"
+    # Float32 parameters, float64 data: yhat and the loss by type promotion, as torch recorded them.
+    facts = run(SOLUTION.with_changes(iterations=3)).facts[0]
+    assert facts.dtypes == ("float32", "float64", "float64")
+    assert "`m` is float32 and `x` float64, so `yhat` comes out float64" in explain.yhat_sentence(facts)
+    # .data works here, but out of autograd's sight; Draft 3 has no rate that settles it.
+    data_update = explain.explanation(run(SOLUTION.with_changes(update="data", iterations=1)), data)
+    assert "it works, but autograd never sees the change" in data_update
+    assert "No learning rate makes it settle" in explain.explanation(run(DRAFTS["3"]), data)
