@@ -53,7 +53,7 @@ def said(result: RunResult, data: Dataset, looped: RunResult | None = None) -> S
     if kind is Verdict.ONE_STEP:
         return Said(kind, _one_step_line(result), _looped_why(looped, data))
     if result.outcome.status == Status.DIVERGED:
-        return Said(kind, _overflowed_line(result), _diverged_why(result, data, None))
+        return Said(kind, _overflowed_line(result), _diverged_why(result, data))
     run = measure(result, least_squares(data))
     return Said(kind, _finished_line(result, kind, run), _finished_why(result, data, kind, run))
 
@@ -81,8 +81,9 @@ def _finished_line(result: RunResult, kind: Verdict, run: Measured) -> str:
             f"**Diverged**: the distance to the best line grew from {figure(run.distance[closest])} at iteration "
             f"{closest:,} to {figure(run.distance[-1])} after {iterations:,} iterations."
         )
+    # The iterations are the settings' own (beside the line, and on every chart's axis): not said again.
     loss = f"{result.config.loss.label} {figure(final_loss(result))}"
-    return f"**{HEADWORDS[kind]}** after {iterations:,} iterations: {loss}, {how_far(run.final_excess)}."
+    return f"**{HEADWORDS[kind]}**: {loss}, {how_far(run.final_excess)}."
 
 
 def _overflowed_line(result: RunResult) -> str:
@@ -114,7 +115,7 @@ def _finished_why(result: RunResult, data: Dataset, kind: Verdict, run: Measured
     config = result.config
     how = dynamics.mechanism(config, accumulated(result))
     if kind is Verdict.DIVERGED:
-        return _diverged_why(result, data, run)
+        return _diverged_why(result, data)
     if kind is Verdict.CONVERGED:
         if run.final_excess > CONVERGED_WITHIN:
             return "Its loss stopped changing short of the best line's: as close as float32 numbers get here."
@@ -123,7 +124,7 @@ def _finished_why(result: RunResult, data: Dataset, kind: Verdict, run: Measured
                 f"Its loss stayed {how_far(float(np.max(run.excess[-run.tail :])))} over its last {run.tail - 1:,} "
                 f"iterations, ending {figure(run.distance[-1])} from the least-squares (m, b)."
             )
-        return f"It ends {figure(run.distance[-1])} from the least-squares (m, b); at this rate it only gets closer."
+        return f"It ends {figure(run.distance[-1])} from the least-squares (m, b)."
     if kind is Verdict.DESCENDING:
         if dynamics.settles(config, data, how.accumulates) is False:
             limit = dynamics.settling_limit(config, data)
@@ -139,20 +140,20 @@ def _finished_why(result: RunResult, data: Dataset, kind: Verdict, run: Measured
             f"its loss {how_far(0)}."
         )
     if how.accumulates:
-        named = "`optimizer.zero_grad()` is never called, so" if config.optimizer else "Gradients are never zeroed, so"
-        return f"{named} each step uses the sum of all past gradients: `m` and `b` swing past the minimum and back."
+        named = "`optimizer.zero_grad()` is never called" if config.optimizer else "Gradients are never zeroed"
+        return f"{named}: each step uses the sum of all past gradients."
     if how.never_settles:
-        return "Momentum 1 with no dampening never fades: `m` and `b` swing past the minimum and back."
+        return "Momentum 1 with no dampening never fades: it swings past the minimum and back."
     limit = dynamics.settling_limit(config, data)
     if limit is not None and config.lr > limit:
         return (
             f"The learning rate {config.lr:g} is above the stability limit {limit:.4g}: each step overshoots the "
-            "minimum, so `m` and `b` bounce around it."
+            "minimum."
         )
     return "Its loss no longer falls steadily: it goes up and down short of the best line's."
 
 
-def _diverged_why(result: RunResult, data: Dataset, run: Measured | None) -> str:
+def _diverged_why(result: RunResult, data: Dataset) -> str:
     """One sentence on why a loop diverged, and its cure, from the mathematics of its update."""
     config = result.config
     how = dynamics.mechanism(config, accumulated(result))

@@ -45,6 +45,11 @@ def test_the_mse_from_the_url_diverges_above_its_limit():
         and "part at iteration 2 " in texts(at.markdown)
         and "The stability limit is 0.0142" in texts(at.markdown)
     )
+    # x as it is, the MSE at the page's rate diverges: never within reach, and its distance grew.
+    within = {metric.label: metric.value for metric in at.metric}
+    assert within["Iterations to within 0.001, x as it is"] == "never: diverged at iteration 142"
+    assert "The distance grew by a factor of 1.82253 an iteration" in texts(at.caption)
+    assert "shrank by a factor of 1.82253" not in texts(at.caption)
 
 
 def test_a_bad_url_value_gives_a_message_not_a_traceback():

@@ -44,7 +44,7 @@ def test_every_page_runs_without_exception(page):
 
 def test_lab_opens_on_the_solution():
     at = open_page("pages/2_Lab.py", view="Printed output")
-    assert "**Converged** after 10,000 iterations" in texts(at.success)
+    assert "**Converged**: loss (RMSE)" in texts(at.success)
     assert "(m, b) = (-0.7550320029258728, 11.24125862121582)" in code_blocks(at)
     assert "iteration 0: (m, b) = (0.0, 0.0), (m.grad, b.grad) = (-6.635, -0.917), loss = 5.659" in code_blocks(at)
     assert not at.error
@@ -257,7 +257,7 @@ def test_an_uploaded_file_becomes_the_dataset_of_every_page():
     at.switch_page("pages/2_Lab.py").run().run()
     assert not at.exception
     assert at.selectbox(key="dataset").value == at.session_state["dataset"]
-    assert "**Converged** after 10,000 iterations" in texts(at.success)
+    assert "**Converged**: loss (RMSE)" in texts(at.success)
     assert "(m, b) = (-0.7550320029258728, 11.24125862121582)" not in code_blocks(at)  # not the lesson's data
     # The code names the arrays after the file's columns, and the script carries the data.
     assert "x = torch.from_numpy(hours_studied)\ny = torch.from_numpy(exam_score)" in code_blocks(at)
@@ -378,7 +378,10 @@ def test_inside_the_tensors_says_which_iteration_its_table_shows():
         in (texts(at.caption))
     )
     shown = texts(at.markdown)
-    assert "keeps the tensor `m` and replaces its data), `m` is still a leaf that requires grad" in shown
+    assert (
+        "keeps the tensor `m` and replaces its data: it works, but autograd never sees the change), "
+        "`m` is still a leaf that requires grad"
+    ) in shown
     assert "It sits in new memory" in shown
 
 

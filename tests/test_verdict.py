@@ -23,7 +23,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from core import analysis, charts, convergence, dynamics, engine, explain, headline, verdict
+from core import analysis, charts, convergence, dynamics, engine, explain, headline, notebook, quiz, verdict
 from core.charts import describe
 from core.data import Dataset, least_squares, load_builtin
 from core.drafts import DRAFTS, LR_RANGE, SOLUTION, Algorithm, LoopConfig, Loss
@@ -389,3 +389,30 @@ def test_the_learners_next_questions_are_answered_from_the_run(run):
     data_update = explain.explanation(run(SOLUTION.with_changes(update="data", iterations=1)), data)
     assert "it works, but autograd never sees the change" in data_update
     assert "No learning rate makes it settle" in explain.explanation(run(DRAFTS["3"]), data)
+
+
+def test_the_corrected_sentences_stay_corrected(run):
+    """The issue's sentences each pinned: the moment of the facts, the sign of m.grad, the notebook, the quiz."""
+    data = load_builtin("solution")
+    # The facts after the first update are recorded after the zeroing too: .grad is None then, and it says so.
+    step = explain.after_first_update(run(SOLUTION.with_changes(iterations=1)))
+    assert "After the update and the zeroing of the gradients of iteration 0" in step and "`m.grad` is `None`" in step
+    kept = explain.after_first_update(run(DRAFTS["2"]))
+    assert "After the update of iteration 0" in kept and "`m.grad` holds -6.635" in kept
+    # m.grad's sign from the residuals weighted by x: on mostly negative x it is not the mean residual's sign.
+    negative = DATASETS["negative"]
+    result = engine.run(DRAFTS["2"].with_changes(dataset=negative.key), negative)
+    question = quiz.gradient_sign(result, negative)
+    weighted = float(np.mean((negative.y - 0) * negative.x))
+    assert np.sign(result.trajectory["m_grad"].iloc[0]) == -np.sign(weighted) != np.sign(-np.mean(negative.y))
+    assert f"that weighted mean is {weighted:+.3g}" in question.why and "the loss falls as m rises" in question.why
+    # The notebook: backward() fills m.grad only at the first iteration once m is reassigned outside no_grad.
+    reassigned = SOLUTION.with_changes(no_grad=False, update="reassign")
+    assert "at the first iteration only" in notebook.to_text(reassigned)
+    assert "at the first iteration only" not in notebook.to_text(SOLUTION)
+    # The quiz's verdict phrase reads as English.
+    slow = quiz.settles(run(SOLUTION.with_changes(iterations=300)), data)
+    assert "it is still descending." in slow.why and "it still descending" not in slow.why
+    # One form for how far from the best line, the verdict's tolerance its own.
+    assert verdict.how_far(3.74) == "4.7 times the best line's" and verdict.how_far(0.19) == "19% above the best line's"
+    assert verdict.how_far(0.0005) == "within 0.1% of the best line's"

@@ -177,6 +177,10 @@ PAGE_CSS = """<style>
    to hold the button that unfolds it: room for it above the heading, which it would cover. */
 .stApp:has(header [data-testid="stExpandSidebarButton"]) [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
 [data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0.25rem; }
+/* The outcome line: its verdict, then the why a size smaller, in a box no taller than it needs. */
+[class*="st-key-outcome_line"] [data-testid="stAlertContainer"] { padding: 0.45rem 0.9rem; }
+[class*="st-key-outcome_line"] [data-testid="stMarkdownContainer"] p { margin-bottom: 0.1rem; line-height: 1.4; }
+[class*="st-key-outcome_line"] [data-testid="stMarkdownContainer"] p + p { font-size: 0.875rem; line-height: 1.35; }
 .st-key-step_values [data-testid="stMetricValue"] { font-size: 1.15rem; }
 /* A value's second line ("+0.3622 from least squares") wraps in a narrow column rather than ending in "…". */
 [data-testid="stMetric"] div:has(> [data-testid="stMetricDeltaDescription"]) { flex-wrap: wrap; row-gap: 0.15rem; }
@@ -248,6 +252,7 @@ PRESENTER_CSS = """<style>
 [data-testid="stMain"] .st-key-step_values [data-testid="stMetricValue"] p { font-size: 1.6rem; }
 [data-testid="stMain"] .st-key-step_values [data-testid="stMarkdownContainer"] p { font-size: 1.15rem; }
 [data-testid="stMain"] [data-testid="stButtonGroup"] p { font-size: 1.05rem; }
+[data-testid="stMain"] [class*="st-key-outcome_line"] [data-testid="stMarkdownContainer"] p + p { font-size: 1.05rem; }
 </style>"""
 
 

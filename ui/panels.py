@@ -51,7 +51,11 @@ def outcome_line(
     """The verdict in one line, coloured by it, with its one sentence of why directly under it."""
     words = headline.said(result, data, looped)
     named = f"{plain(label)}: " if label else ""
-    TONES[words.verdict.tone](f"{named}{words.headline}  \n{words.why}")
+    # Two paragraphs: the verdict, then its why, drawn a size smaller (ui.layout's OUTCOME_CSS).
+    # Keyed (for the CSS) by what it shows: a page may show several outcome lines, each needs its own key.
+    shown = abs(hash((result.config, label, key, looped is not None and looped.config)))
+    with st.container(key=f"outcome_line_{shown}"):
+        TONES[words.verdict.tone](f"{named}{words.headline}\n\n{words.why}")
     if result.outcome.status == Status.STOPPED:
         st.button("Run it to the end", key=f"run_to_end{key}", on_click=runs.clear_stop, icon=":material/play_arrow:")
 

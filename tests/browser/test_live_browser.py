@@ -66,7 +66,9 @@ def test_a_long_run_draws_its_charts_while_it_runs_and_stops_with_its_part(open_
     app.click('[class*="st-key-stop_run_"] button')
     stopped = [text for text in app.alerts() if text.startswith("Stopped")]
     assert stopped, f"no 'Stopped after ...' line once Stop was pressed: {app.alerts()}"
-    counted = re.fullmatch(r"Stopped after ([\d,]+) of ([\d,]+) iterations\.", stopped[0].strip())
+    # The outcome line, then its why on a line of its own.
+    first_line = stopped[0].strip().splitlines()[0]
+    counted = re.fullmatch(r"Stopped after ([\d,]+) of ([\d,]+) iterations\.", first_line)
     assert counted, stopped[0]
     ran, total = (int(group.replace(",", "")) for group in counted.groups())
     assert total == LONG and live["done"] <= ran < LONG, (ran, total, live)

@@ -61,7 +61,7 @@ def test_draft_3_is_not_green_and_names_oscillation_the_solution_is_green(open_a
     app = open_app(LAPTOP).open("/Lab")
     solution = outcome(app)
     assert solution["kind"] == "success" and greenish(solution["background"]), solution
-    assert solution["text"].startswith("Converged after 10,000 iterations") and solution["inside"], solution
+    assert solution["text"].startswith("Converged: loss (RMSE) 1.437, within 0.1%") and solution["inside"], solution
 
     app.click(".st-key-preset_3 button")
     draft_3 = outcome(app)
