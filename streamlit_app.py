@@ -14,9 +14,10 @@ data = layout.page(
 )
 
 # After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
-from core import charts, verdict  # noqa: E402
-from core.data import least_squares  # noqa: E402
-from core.drafts import SOLUTION  # noqa: E402
+from core import charts  # noqa: E402
+from core.lesson.data import least_squares  # noqa: E402
+from core.lesson.drafts import SOLUTION  # noqa: E402
+from core.measure import verdict  # noqa: E402
 from ui import chart_view, runs  # noqa: E402
 from ui.text import plain  # noqa: E402
 

@@ -80,7 +80,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import torch  # noqa: E402
 from engine_overhead import bare_lesson_loop  # noqa: E402
 
-from core.data import load_builtin  # noqa: E402
+from core.lesson.data import load_builtin  # noqa: E402
 from devtools.browser import (  # noqa: E402
     CHROMIUM_ARGS,
     INSTALL_HINT,
@@ -150,9 +150,9 @@ def write_lab_chart_specs(folder: Path) -> None:
 
     # Importing the app's chart code outside a Streamlit server: its caches say they keep to memory.
     logging.getLogger(cache_data_api.__name__).setLevel(logging.ERROR)
-    from core import engine
     from core.charts.spec import specified
-    from core.drafts import SOLUTION
+    from core.lesson.drafts import SOLUTION
+    from core.run import engine
     from ui.panels import grid_charts
 
     data = load_builtin("solution")
@@ -269,7 +269,7 @@ class BareLoop:
     """The lesson's bare loop, 10,000 iterations in this process on one thread, as a worker runs it."""
 
     def __init__(self) -> None:
-        torch.set_num_threads(1)  # as core.worker does: the lesson's tensors are too small to split
+        torch.set_num_threads(1)  # as core.run.worker does: the lesson's tensors are too small to split
         data = load_builtin("solution")
         self.screentime, self.sleep = data.x.copy(), data.y.copy()
         bare_lesson_loop(self.screentime, self.sleep)  # warm-up: first calls pay for lazy initialisation

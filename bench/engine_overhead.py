@@ -19,9 +19,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import engine  # noqa: E402
-from core.data import load_builtin  # noqa: E402
-from core.drafts import SOLUTION  # noqa: E402
+from core.lesson.data import load_builtin  # noqa: E402
+from core.lesson.drafts import SOLUTION  # noqa: E402
+from core.run import engine  # noqa: E402
 
 
 def bare_lesson_loop(screentime, sleep, iterations: int = 10_000) -> tuple[float, float]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.upload import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, DataError, parse_csv  # noqa: E402
+from core.ingest.upload import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, DataError, parse_csv  # noqa: E402
 
 SIZE = MAX_BYTES - 1024  # bytes: just under the limit
 REPEATS = 3  # the fastest of these is reported

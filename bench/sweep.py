@@ -18,9 +18,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from engine_overhead import bare_lesson_loop  # noqa: E402  (the floor: the lesson's loop, bare)
 
-from core import convergence, engine  # noqa: E402
-from core.data import load_builtin  # noqa: E402
-from core.drafts import SOLUTION  # noqa: E402
+from core.lesson.data import load_builtin  # noqa: E402
+from core.lesson.drafts import SOLUTION  # noqa: E402
+from core.measure import convergence  # noqa: E402
+from core.run import engine
 
 POINTS, ITERATIONS = 20, 1_000
 

@@ -6,12 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core import convergence, dynamics, engine, headline, verdict
-from core.data import BUILTIN_DATASETS, load_builtin
-from core.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError, LoopConfig, Loss, Update
-from core.printout import report_lines
-from core.results import RunResult
-from core.verdict import Verdict
+from core.lesson.data import BUILTIN_DATASETS, load_builtin
+from core.lesson.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError, LoopConfig, Loss, Update
+from core.lesson.results import RunResult
+from core.measure import convergence, dynamics, verdict
+from core.measure.verdict import Verdict
+from core.run import engine
+from core.words import headline
+from core.words.printout import report_lines
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,7 +164,7 @@ def explained(result: RunResult) -> str:
 
 def _write_notebook(parser: argparse.ArgumentParser, config: LoopConfig, path: str, print_first: int) -> int:
     """Write the notebook of ``config``; a path that cannot be written is a bad argument (status 2)."""
-    from core import notebook  # nbformat: only when a notebook is asked for
+    from core.code import notebook  # nbformat: only when a notebook is asked for
 
     try:
         notebook.write(config, path, print_first)

@@ -13,9 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from core import ROOT  # noqa: E402
 from devtools import browser as harness  # noqa: E402
 
 SIZES = {"laptop": (1400, 900), "projector": (1280, 720), "phone": (390, 844)}

@@ -19,10 +19,12 @@ data = layout.page(
 )
 
 # After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
-from core import charts, explain, quiz, source  # noqa: E402
-from core.drafts import DRAFTS, LESSON_DRAFTS, Draft, Update  # noqa: E402
-from core.results import RunResult  # noqa: E402
-from core.verdict import Verdict  # noqa: E402
+from core import charts  # noqa: E402
+from core.code import source  # noqa: E402
+from core.lesson.drafts import DRAFTS, LESSON_DRAFTS, Draft, Update  # noqa: E402
+from core.lesson.results import RunResult  # noqa: E402
+from core.measure.verdict import Verdict  # noqa: E402
+from core.words import explain, quiz  # noqa: E402
 from ui import chart_view, panels, runs  # noqa: E402
 from ui.settings import lab_query  # noqa: E402
 

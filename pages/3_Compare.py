@@ -14,9 +14,11 @@ data = layout.page(
 # After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
 import pandas as pd  # noqa: E402
 
-from core import charts, explain, verdict  # noqa: E402
+from core import charts  # noqa: E402
 from core.charts import apart  # noqa: E402
-from core.drafts import VARIANTS  # noqa: E402
+from core.lesson.drafts import VARIANTS  # noqa: E402
+from core.measure import verdict  # noqa: E402
+from core.words import explain  # noqa: E402
 from ui import chart_view, panels, runs, views  # noqa: E402
 from ui.settings import BOUND, SettingsForm  # noqa: E402
 

@@ -22,9 +22,9 @@ data = layout.page(
 import pandas as pd  # noqa: E402
 
 from core import charts  # noqa: E402
-from core.data import Dataset, least_squares  # noqa: E402
-from core.text import single_line  # noqa: E402
-from core.upload import MAX_BYTES, MAX_NAME, CsvTable, DataError, dataset_from_table, parse_csv  # noqa: E402
+from core.ingest.upload import MAX_BYTES, MAX_NAME, CsvTable, DataError, dataset_from_table, parse_csv  # noqa: E402
+from core.lesson.data import Dataset, least_squares  # noqa: E402
+from core.lesson.text import single_line  # noqa: E402
 from ui import chart_view  # noqa: E402
 from ui.text import plain  # noqa: E402
 

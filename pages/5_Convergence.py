@@ -14,10 +14,12 @@ data = layout.page(
 # After the page's first paint: these bring in pandas, Altair and the runs' worker processes.
 import pandas as pd  # noqa: E402
 
-from core import analysis, charts, convergence, source  # noqa: E402
-from core.data import least_squares  # noqa: E402
-from core.drafts import DRAFTS, SOLUTION, Algorithm, Loss  # noqa: E402
-from core.text import figure  # noqa: E402
+from core import charts  # noqa: E402
+from core.code import source  # noqa: E402
+from core.lesson.data import least_squares  # noqa: E402
+from core.lesson.drafts import DRAFTS, SOLUTION, Algorithm, Loss  # noqa: E402
+from core.lesson.text import figure  # noqa: E402
+from core.measure import analysis, convergence  # noqa: E402
 from ui import chart_view, runs, views  # noqa: E402
 from ui.settings import BOUND  # noqa: E402
 

@@ -1,20 +1,13 @@
-"""Shared fixtures: the project root on sys.path and cached engine runs."""
+"""Shared fixtures: cached engine runs. (The project root is on sys.path by pytest's pythonpath setting.)"""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import functools
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import pytest
 
-import functools  # noqa: E402
-
-import pytest  # noqa: E402
-
-from core import engine  # noqa: E402
-from core.drafts import LoopConfig  # noqa: E402
+from core.lesson.drafts import LoopConfig
+from core.run import engine
 
 
 @functools.cache

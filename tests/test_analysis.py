@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from core import analysis
-from core.data import load_builtin
-from core.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError
+from core.lesson.data import load_builtin
+from core.lesson.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError
+from core.measure import analysis
 
 DRAFT_3 = DRAFTS["3"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from core import ROOT
 
 
 def test_core_does_not_import_streamlit_in_a_fresh_interpreter():
@@ -16,7 +16,7 @@ def test_core_does_not_import_streamlit_in_a_fresh_interpreter():
         for path in core.rglob("*.py")
         if not path.stem.startswith("__")
     )
-    assert "core.engine" in modules and "core.charts.series" in modules
+    assert "core.run.engine" in modules and "core.charts.series" in modules
     script = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"

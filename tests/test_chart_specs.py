@@ -16,8 +16,8 @@ import pytest
 
 from core import charts
 from core.charts import spec as chart_spec
-from core.data import Dataset, load_builtin
-from core.drafts import DRAFTS
+from core.lesson.data import Dataset, load_builtin
+from core.lesson.drafts import DRAFTS
 
 SOLUTION_DATA = load_builtin("solution")
 

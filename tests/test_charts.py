@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import charts, engine
+from core import charts
 from core.charts import MAX_POINTS, SCATTER_POINTS, downsample
 from core.charts.axis import LABEL_LINES_PX
 from core.charts.series import long_format
-from core.data import Dataset, load_builtin
-from core.drafts import DRAFTS, SOLUTION, LoopConfig
-from core.results import COLUMNS
+from core.lesson.data import Dataset, load_builtin
+from core.lesson.drafts import DRAFTS, SOLUTION, LoopConfig
+from core.lesson.results import COLUMNS
+from core.run import engine
 
 RED = charts.FAILURE_COLOR
 

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import charts, engine, landscape
+from core import charts
 from core.charts import KEEP_FIRST, MAX_POINTS
-from core.data import Dataset, least_squares, load_builtin
-from core.drafts import DRAFTS, SOLUTION, LoopConfig
+from core.lesson.data import Dataset, least_squares, load_builtin
+from core.lesson.drafts import DRAFTS, SOLUTION, LoopConfig
+from core.measure import landscape
+from core.run import engine
 from tests.test_charts import _encodings, _layers, _rows
 
 SECONDARY = {"x2", "y2"}  # Vega-Lite takes their type from x and y; they have none of their own
@@ -25,7 +27,7 @@ def _huge() -> Dataset:
 
 
 def _split(trajectory: pd.DataFrame) -> pd.DataFrame:
-    """What core.analysis.accumulation_split gives: each .grad as the previous one plus a fresh part, in float32."""
+    """What core.measure.analysis.accumulation_split gives: each .grad as the previous one plus a fresh part, in float32."""  # noqa: E501
     columns = {"iteration": trajectory["iteration"].to_numpy()}
     for parameter in ("m", "b"):
         grad = trajectory[f"{parameter}_grad"].to_numpy(dtype=np.float32)

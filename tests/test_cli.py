@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
+from core import ROOT
 from core.cli import arguments, build_parser, config_from_args, main
-from core.drafts import DRAFTS, SOLUTION, LoopConfig, Update
-from core.printout import report_lines
-from tests.conftest import ROOT
+from core.lesson.drafts import DRAFTS, SOLUTION, LoopConfig, Update
+from core.words.printout import report_lines
 
 ITERATION_0 = "iteration 0: (m, b) = (0.0, 0.0), (m.grad, b.grad) = (-6.635, -0.917), loss = 5.659"
 

@@ -8,12 +8,13 @@ import math
 
 import pytest
 
-from core import analysis, convergence, engine
 from core.cli import arguments, build_parser, config_from_args
-from core.data import least_squares, load_builtin
-from core.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError, LoopConfig, Loss, Update
-from core.results import Status
-from core.source import render, render_marked
+from core.code.source import render, render_marked
+from core.lesson.data import least_squares, load_builtin
+from core.lesson.drafts import DRAFTS, SOLUTION, Algorithm, ConfigError, LoopConfig, Loss, Update
+from core.lesson.results import Status
+from core.measure import analysis, convergence
+from core.run import engine
 from tests.test_cli import run_cli
 from tests.test_source import engine_ending, execute
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.data import BUILTIN_DATASETS, least_squares, load_builtin, rmse
+from core.lesson.data import BUILTIN_DATASETS, least_squares, load_builtin, rmse
 from data.make_datasets import lesson_recipe
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from core import charts
 from core.charts import apart, describe
-from core.data import least_squares, load_builtin
-from core.drafts import DRAFTS, SOLUTION
-from core.text import figure
+from core.lesson.data import least_squares, load_builtin
+from core.lesson.drafts import DRAFTS, SOLUTION
+from core.lesson.text import figure
 
 DATA = load_builtin("solution")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.drafts import SOLUTION, ConfigError
+from core.lesson.drafts import SOLUTION, ConfigError
 
 
 @pytest.mark.parametrize(

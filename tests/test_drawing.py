@@ -9,11 +9,12 @@ import signal
 
 import pytest
 
-from core import charts, drawer, drawing
+from core import charts
 from core.charts.spec import drawn
-from core.data import load_builtin
-from core.drafts import LESSON_DRAFTS, SOLUTION
-from core.results import Outcome, Status
+from core.lesson.data import load_builtin
+from core.lesson.drafts import LESSON_DRAFTS, SOLUTION
+from core.lesson.results import Outcome, Status
+from core.serve import drawer, drawing
 from ui.panels import grid_charts
 
 WAIT_S = 120  # a drawing process imports Altair and pandas on a shared 2-core machine

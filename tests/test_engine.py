@@ -11,10 +11,10 @@ import warnings
 import numpy as np
 import pytest
 
-from core import engine, warning_capture
-from core.data import Dataset
-from core.drafts import DRAFTS, SOLUTION, LoopConfig, Update
-from core.printout import iteration_line
+from core.lesson.data import Dataset
+from core.lesson.drafts import DRAFTS, SOLUTION, LoopConfig, Update
+from core.run import engine, warning_capture
+from core.words.printout import iteration_line
 
 NON_LEAF_GRAD_WARNING = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"
 IN_PLACE_ON_LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -209,7 +209,7 @@ def test_result_holds_no_torch_objects(run):
             return super().find_class(module, name)
 
     Recording(io.BytesIO(pickle.dumps(run(DRAFTS["1"].with_changes(iterations=2))))).load()
-    assert "core.results" in modules and "core.engine" not in modules  # unpickled without importing torch
+    assert "core.lesson.results" in modules and "core.run.engine" not in modules  # unpickled without importing torch
     assert not [module for module in modules if module.split(".")[0] == "torch"]
 
 
@@ -236,7 +236,7 @@ def test_warning_recording_keeps_threads_apart():
 
 def test_final_loss_is_the_rmse_at_the_final_parameters(run):
     outcome = run(SOLUTION.with_changes(iterations=50)).outcome
-    from core.data import load_builtin, rmse
+    from core.lesson.data import load_builtin, rmse
 
     expected = rmse(load_builtin("solution"), outcome.final_m, outcome.final_b)
     assert math.isclose(outcome.final_loss, expected, rel_tol=1e-12)

@@ -20,12 +20,14 @@ import numpy as np
 import pytest
 import torch
 
-from core import analysis, engine, explain, headline, verdict
-from core.data import least_squares, load_builtin
-from core.drafts import DRAFTS, SOLUTION, LoopConfig, Update
-from core.results import ParamFacts, RunResult, Status, TensorFacts
-from core.verdict import Verdict
-from tests.conftest import ROOT
+from core import ROOT
+from core.lesson.data import least_squares, load_builtin
+from core.lesson.drafts import DRAFTS, SOLUTION, LoopConfig, Update
+from core.lesson.results import ParamFacts, RunResult, Status, TensorFacts
+from core.measure import analysis, verdict
+from core.measure.verdict import Verdict
+from core.run import engine
+from core.words import explain, headline
 from ui.views import FACT_EXPLANATIONS
 
 DATASETS = ("solution", "problem")

@@ -10,9 +10,10 @@ import zipfile
 
 import pytest
 
-from core import charts, export
-from core.data import load_builtin
-from core.drafts import SOLUTION
+from core import charts
+from core.charts import export
+from core.lesson.data import load_builtin
+from core.lesson.drafts import SOLUTION
 
 
 @pytest.fixture(scope="module")

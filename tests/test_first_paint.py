@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from core import ROOT
 from ui.layout import PAGES
 
-ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("numpy", "pandas", "pyarrow", "altair", "torch")
 
 PROBE = """

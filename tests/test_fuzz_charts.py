@@ -14,11 +14,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from core import charts, engine, export
+from core import charts
+from core.charts import export
 from core.charts.common import TITLE_LIMIT
-from core.data import Dataset, least_squares
-from core.drafts import VARIANTS
-from core.upload import MAX_MAGNITUDE, DataError, load_csv
+from core.ingest.upload import MAX_MAGNITUDE, DataError, load_csv
+from core.lesson.data import Dataset, least_squares
+from core.lesson.drafts import VARIANTS
+from core.run import engine
 
 AWKWARD = st.sampled_from(
     ["Hours\nstudied", "a\\", "\\u12", 'q"uo\\"te', "x\u2028y", "<script>alert(1)</script>", "$\\frac{1}{2}$",

@@ -6,9 +6,10 @@ import re
 
 import torch
 
-from core import engine, graph_reading
-from core.drafts import DRAFTS, SOLUTION
-from core.graph import graph_dot
+from core.lesson.drafts import DRAFTS, SOLUTION
+from core.run import engine
+from core.run.graph import graph_dot
+from core.words import graph_reading
 
 NODE = re.compile(r'^\s*(\w+) \[label="((?:[^"\\]|\\.)*)"(.*)\];$')
 EDGE = re.compile(r"^\s*(\w+) -> (\w+);$")

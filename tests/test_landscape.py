@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import landscape
-from core.data import Dataset, least_squares, load_builtin, rmse
-from core.drafts import DRAFTS, SOLUTION, LoopConfig
-from core.engine import Outcome, RunResult
-from core.landscape import Grid, extent, rmse_grid
+from core.lesson.data import Dataset, least_squares, load_builtin, rmse
+from core.lesson.drafts import DRAFTS, SOLUTION, LoopConfig
+from core.measure import landscape
+from core.measure.landscape import Grid, extent, rmse_grid
+from core.run.engine import Outcome, RunResult
 
 
 def _synthetic(n: int, offset: float = 0.0, seed: int = 0) -> Dataset:

@@ -8,8 +8,8 @@ import pytest
 from nbclient import NotebookClient
 
 from core.cli import arguments, main
-from core.drafts import DRAFTS, SOLUTION, Algorithm, Loss
-from core.notebook import build, write
+from core.code.notebook import build, write
+from core.lesson.drafts import DRAFTS, SOLUTION, Algorithm, Loss
 
 CASES = {
     "solution, 3 iterations": (SOLUTION.with_changes(iterations=3), 5),

@@ -8,9 +8,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import ROOT
 from core.charts import HEIGHT
-from core.verdict import Verdict
-from tests.conftest import ROOT
+from core.measure.verdict import Verdict
 from ui.chart_view import PRESENTER_FONTS, PRESENTER_SCALE
 
 PAGES = ["streamlit_app.py", "pages/1_Lesson.py", "pages/2_Lab.py", "pages/3_Compare.py", "pages/4_Data.py"]

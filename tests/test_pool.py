@@ -9,11 +9,12 @@ import signal
 import pandas as pd
 import pytest
 
-from core import engine, pool
-from core import worker as worker_module
-from core.data import BUILTIN_DATASETS, load_builtin
-from core.drafts import LESSON_DRAFTS, SOLUTION, VARIANTS
-from core.results import COLUMNS, Status
+from core.lesson.data import BUILTIN_DATASETS, load_builtin
+from core.lesson.drafts import LESSON_DRAFTS, SOLUTION, VARIANTS
+from core.lesson.results import COLUMNS, Status
+from core.run import engine
+from core.run import worker as worker_module
+from core.serve import pool
 
 WAIT_S = 300  # workers import torch on a shared 2-core machine
 

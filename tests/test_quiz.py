@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import quiz
-from core.data import load_builtin
-from core.drafts import DRAFTS, Loss, Update
+from core.lesson.data import load_builtin
+from core.lesson.drafts import DRAFTS, Loss, Update
+from core.words import quiz
 
 DATASETS = ["solution", "problem"]
 

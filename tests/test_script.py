@@ -9,15 +9,15 @@ import sys
 import numpy as np
 import pytest
 
-from core import engine
+from core import ROOT
 from core.cli import arguments, main
-from core.data import Dataset, load_builtin
-from core.drafts import DRAFTS, SOLUTION, LoopConfig
-from core.printout import report_lines
-from core.script import render_script
-from core.source import array_names, render
-from core.upload import dataset_key, load_csv
-from tests.conftest import ROOT
+from core.code.script import render_script
+from core.code.source import array_names, render
+from core.ingest.upload import dataset_key, load_csv
+from core.lesson.data import Dataset, load_builtin
+from core.lesson.drafts import DRAFTS, SOLUTION, LoopConfig
+from core.run import engine
+from core.words.printout import report_lines
 
 CASES = {
     "solution, 3 iterations": (SOLUTION.with_changes(iterations=3), 5),

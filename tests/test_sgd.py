@@ -5,9 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import analysis, explain
-from core.data import load_builtin
-from core.drafts import DRAFTS, LESSON_DRAFTS, SOLUTION, ConfigError, LoopConfig, Update, differences, matching_draft
+from core.lesson.data import load_builtin
+from core.lesson.drafts import (
+    DRAFTS,
+    LESSON_DRAFTS,
+    SOLUTION,
+    ConfigError,
+    LoopConfig,
+    Update,
+    differences,
+    matching_draft,
+)
+from core.measure import analysis
+from core.words import explain
 
 SGD = DRAFTS["sgd"]
 FORGOTTEN = SGD.with_changes(zero_grad=False)  # optimizer.zero_grad() forgotten

@@ -9,12 +9,12 @@ import warnings
 
 import pytest
 
-from core import engine
-from core.data import Dataset, load_builtin
-from core.drafts import DRAFTS, SOLUTION, LoopConfig, Update
-from core.source import MARK, MISSING, array_names, render, render_marked
-from core.upload import load_csv
-from tests.conftest import ROOT
+from core import ROOT
+from core.code.source import MARK, MISSING, array_names, render, render_marked
+from core.ingest.upload import load_csv
+from core.lesson.data import Dataset, load_builtin
+from core.lesson.drafts import DRAFTS, SOLUTION, LoopConfig, Update
+from core.run import engine
 
 COMBINATIONS = [
     LoopConfig(no_grad=no_grad, update=update, zero_grad=zero_grad, iterations=iterations)

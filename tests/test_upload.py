@@ -18,11 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import engine
-from core.data import Dataset
-from core.drafts import LoopConfig
-from core.text import one_line
-from core.upload import (
+from core import ROOT
+from core.ingest.upload import (
     MAX_BYTES,
     MAX_COLUMNS,
     MAX_MAGNITUDE,
@@ -34,7 +31,10 @@ from core.upload import (
     load_csv,
     parse_csv,
 )
-from tests.conftest import ROOT
+from core.lesson.data import Dataset
+from core.lesson.drafts import LoopConfig
+from core.lesson.text import one_line
+from core.run import engine
 
 SAMPLE = ROOT / "data" / "sample_upload.csv"
 

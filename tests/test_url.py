@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.drafts import LoopConfig
-from tests.conftest import ROOT
+from core import ROOT
+from core.lesson.drafts import LoopConfig
 from tests.test_pages import open_page, texts
 from ui import url
 

@@ -6,7 +6,7 @@ with negative x, an 8-point upload) x update mechanisms (plain, gradients accumu
 judges each run at lengths 2, 10, 100 and 1,000. The expected verdict comes from this file's own
 mathematics: for the MSE the loop is linear, and its spectral radius is computed here from the
 state-space matrix of one iteration, built by applying the update to unit vectors (not from the
-characteristic polynomials ``core.dynamics`` solves); for the RMSE from its Hessian at the
+characteristic polynomials ``core.measure.dynamics`` solves); for the RMSE from its Hessian at the
 optimum, taken by finite differences.
 
 A shorter run is the first iterations of a longer one, bit for bit (a test checks it), so each
@@ -23,12 +23,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from core import analysis, charts, convergence, dynamics, engine, explain, headline, notebook, quiz, verdict
+from core import charts
 from core.charts import describe
-from core.data import Dataset, least_squares, load_builtin
-from core.drafts import DRAFTS, LR_RANGE, SOLUTION, Algorithm, LoopConfig, Loss
-from core.results import RunResult, Status
-from core.verdict import Verdict
+from core.code import notebook
+from core.lesson.data import Dataset, least_squares, load_builtin
+from core.lesson.drafts import DRAFTS, LR_RANGE, SOLUTION, Algorithm, LoopConfig, Loss
+from core.lesson.results import RunResult, Status
+from core.measure import analysis, convergence, dynamics, verdict
+from core.measure.verdict import Verdict
+from core.run import engine
+from core.words import explain, headline, quiz
 
 LONGEST = 1_000
 LENGTHS = (2, 10, 100, LONGEST)
@@ -69,7 +73,7 @@ MECHANISMS = {
 }
 
 
-# --- the mathematics, written here independently of core.dynamics -----------------------------------
+# --- the mathematics, written here independently of core.measure.dynamics -----------------------------------
 
 
 def loop_x(data: Dataset, center: bool) -> np.ndarray:
@@ -222,7 +226,7 @@ def test_the_walk_covers_every_regime_and_every_finished_verdict():
 
 
 def test_core_dynamics_spectral_radius_is_the_iteration_maps():
-    """The polynomials core.dynamics solves, against this file's state-space matrix."""
+    """The polynomials core.measure.dynamics solves, against this file's state-space matrix."""
     for name, config in WALK:
         data = DATASETS[name]
         if config.loss is Loss.MSE:

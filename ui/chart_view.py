@@ -6,7 +6,7 @@ pure function of the chart function and its arguments, so it is cached by exactl
 ``show(charts.loss_chart, runs, log_x=True)``. The key is derived from the arguments
 (``cache_key``), never written by hand, so no dependency can be forgotten. A chart not in the
 cache, and every live frame of a run in progress, is drawn in a drawing process
-(``core.drawing``), not in the interpreter every session's clicks share.
+(``core.serve.drawing``), not in the interpreter every session's clicks share.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import drawing, export
+from core.charts import export
 from core.charts.spec import Drawn, with_records
-from core.data import Dataset
-from core.results import RunResult, Status
+from core.lesson.data import Dataset
+from core.lesson.results import RunResult, Status
+from core.serve import drawing
 from ui import layout, saving
 from ui.text import plain
 

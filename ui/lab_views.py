@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data import Dataset
-from core.results import RunResult
+from core.lesson.data import Dataset
+from core.lesson.results import RunResult
 from ui import chart_view, panels, views
 
 VIEW, LOG_X, FIRST = "view", "log_x", "first"  # widget keys, also URL parameters

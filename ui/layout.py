@@ -12,7 +12,7 @@ from ui import theme
 from ui.text import plain
 
 if TYPE_CHECKING:
-    from core.data import Dataset
+    from core.lesson.data import Dataset
 
 DATASET = "dataset"  # widget key and URL parameter
 PRESENT = "present"  # widget key and URL parameter: presenter mode
@@ -80,7 +80,7 @@ def dataset_options() -> dict[str, str]:
 
 def sidebar() -> Dataset:
     """The shared sidebar; returns the dataset every page fits on."""
-    from core.data import DEFAULT_DATASET  # numpy: after the page's heading is out
+    from core.lesson.data import DEFAULT_DATASET  # numpy: after the page's heading is out
 
     for path, label, icon in PAGES:
         st.sidebar.page_link(path, label=label, icon=icon)
@@ -258,7 +258,11 @@ PRESENTER_CSS = """<style>
 
 def current_dataset(key: str | None) -> Dataset:
     """The dataset behind an option key."""
-    from core.data import BUILTIN_DATASETS, DEFAULT_DATASET, load_builtin  # numpy: after the page's heading is out
+    from core.lesson.data import (  # numpy: after the page's heading is out
+        BUILTIN_DATASETS,
+        DEFAULT_DATASET,
+        load_builtin,
+    )
 
     user = st.session_state.get(USER_DATASET)
     if user is not None and key == user.key:

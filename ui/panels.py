@@ -6,12 +6,15 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from core import charts, explain, headline, source, verdict
-from core.data import Dataset, least_squares
-from core.drafts import LoopConfig
-from core.printout import report_lines
-from core.results import RunResult, Status
-from core.text import figure
+from core import charts
+from core.code import source
+from core.lesson.data import Dataset, least_squares
+from core.lesson.drafts import LoopConfig
+from core.lesson.results import RunResult, Status
+from core.lesson.text import figure
+from core.measure import verdict
+from core.words import explain, headline
+from core.words.printout import report_lines
 from ui import chart_view, runs
 from ui.text import plain
 

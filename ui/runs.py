@@ -16,10 +16,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core import pool
-from core.data import BUILTIN_DATASETS, Dataset, load_builtin
-from core.drafts import LESSON_DRAFTS, SOLUTION, LoopConfig
-from core.results import RunResult
+from core.lesson.data import BUILTIN_DATASETS, Dataset, load_builtin
+from core.lesson.drafts import LESSON_DRAFTS, SOLUTION, LoopConfig
+from core.lesson.results import RunResult
+from core.serve import pool
 
 PROGRESS_AFTER_S = 0.2  # a run shorter than this finishes before any progress would be read
 FRAME_EVERY_S = 0.25  # between live frames and progress updates: each costs a message and a redraw
@@ -117,7 +117,7 @@ class _FramePacer:
     """How often runs in progress are drawn, server-wide: at most ``share`` of the time.
 
     A frame of five charts takes a tenth of a second or more to draw (in a drawing process,
-    ``core.drawing``, or in the server's own interpreter while none is ready), and what draws
+    ``core.serve.drawing``, or in the server's own interpreter while none is ready), and what draws
     frames also draws the charts of every run that has just ended. After each frame, the next
     one (of any session) waits until drawing frames has used no more than ``share`` of the time
     since: one learner's new run is drawn every quarter to third of a second, while a class

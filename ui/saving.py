@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from core import export
+from core.charts import export
 
 START_SECONDS = 2.0  # a click's drawing starts within this of the click's rerun, or it never does
 STREAMLIT_DOWNLOADS = "streamlit.runtime.backend_operation_handler"  # the logger of a deferred download

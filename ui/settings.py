@@ -12,7 +12,7 @@ from enum import Enum
 
 import streamlit as st
 
-from core.drafts import (
+from core.lesson.drafts import (
     DRAFTS,
     LESSON_DRAFTS,
     SOLUTION,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core.text import one_line
+from core.lesson.text import one_line
 
 # Markdown's active characters, $ (Streamlit renders $...$ as LaTeX), : (emoji, colours, icons),
 # & (an entity such as &lt; would show as "<"), = (a heading's underline), @ (an e-mail link) and ^.

@@ -29,8 +29,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.drafts import INITIAL_RANGE, ITERATIONS_RANGE, LR_RANGE, SOLUTION, LoopConfig, readable
-from core.text import single_line
+from core.lesson.drafts import INITIAL_RANGE, ITERATIONS_RANGE, LR_RANGE, SOLUTION, LoopConfig, readable
+from core.lesson.text import single_line
 
 CARRIED = "url_refused_carried"  # session: the messages, carried to the run that follows their refusal
 REFUSED = "url_refused"  # session: the messages of this run

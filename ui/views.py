@@ -8,10 +8,13 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import analysis, charts, explain, graph_reading, landscape, script
-from core.data import BUILTIN_DATASETS, Dataset
-from core.drafts import LoopConfig
-from core.results import RunResult, TensorFacts
+from core import charts
+from core.code import script
+from core.lesson.data import BUILTIN_DATASETS, Dataset
+from core.lesson.drafts import LoopConfig
+from core.lesson.results import RunResult, TensorFacts
+from core.measure import analysis, landscape
+from core.words import explain, graph_reading
 from ui import chart_view, layout, runs
 from ui.settings import BOUND
 
@@ -40,7 +43,7 @@ def values_at(result: RunResult, at: int) -> None:
 
 
 # The lesson's tensor facts, each with its one-line meaning: true of any tensor (tests/test_explain_facts.py
-# checks each against torch). What they say about this run is built from its facts by core.explain.
+# checks each against torch). What they say about this run is built from its facts by core.words.explain.
 FACT_EXPLANATIONS = {
     "is_leaf": (
         "A leaf is a tensor autograd did not compute: one you created, or one made while autograd was not "
@@ -217,7 +220,7 @@ def script_download(config: LoopConfig, data: Dataset, print_first: int) -> None
 
 def notebook_download(config: LoopConfig, data: Dataset, print_first: int) -> None:
     """The same code as a Jupyter notebook: a cell of explanation before each step, and a plot at the end."""
-    from core import notebook  # nbformat: only on the page that offers it
+    from core.code import notebook  # nbformat: only on the page that offers it
 
     st.download_button(
         "Download as notebook",

@@ -5,7 +5,9 @@ the Compare page (several). The modules: ``common`` (sizes, colours, downsamplin
 and layers charts share), ``axis`` (the iteration axis, the cursor and failure marks), ``series``
 (a parameter, the loss or the gradients over iterations), ``analysis`` (accumulated gradients,
 nudged twins), ``fit`` (the fitted line over the data), ``landscape`` (the loss landscape) and
-``convergence`` (the learning-rate sweep, the distance to the optimum).
+``convergence`` (the learning-rate sweep, the distance to the optimum); ``describe`` (each chart in
+words, for screen readers), ``spec`` (the specs handed to the browser) and ``export`` (SVG and PNG
+files). Imports ``core.words``, ``core.measure`` and ``core.lesson``, never torch.
 """
 
 from core.charts.analysis import NUDGED_DASH, accumulation_chart, distance_chart, nudge_chart

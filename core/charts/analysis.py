@@ -1,4 +1,4 @@
-"""Charts of the lesson's deeper questions (``core.analysis``): accumulated gradients, nudged twins."""
+"""Charts of the lesson's deeper questions (``core.measure.analysis``): accumulated gradients, nudged twins."""
 
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from core import explain
 from core.charts.common import CURSOR_COLOR, FAILURE_COLOR, STOPPED_COLOR, LabeledRun, halo_text, without_dash
-from core.results import RunResult, Status
+from core.lesson.results import RunResult, Status
+from core.words import explain
 
 SHORT_AXIS = 20  # an iteration axis this short gets a tick at every iteration (Vega drops overlapping labels)
 

@@ -14,9 +14,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.drafts import Loss
-from core.results import RunResult
-from core.text import single_line
+from core.lesson.drafts import Loss
+from core.lesson.results import RunResult
+from core.lesson.text import single_line
 
 LabeledRun = tuple[str, RunResult]
 

@@ -1,6 +1,6 @@
 """Charts of why the loop is slow: the learning-rate sweep, the distance to the optimum, and twins that part.
 
-Plain data in (the tables ``core.convergence`` makes from runs), Altair charts out.
+Plain data in (the tables ``core.measure.convergence`` makes from runs), Altair charts out.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 
 from core.charts.analysis import distance_chart
 from core.charts.common import CURSOR_COLOR, HEIGHT, RUN_COLORS, downsample, exact, label_color, sized
-from core.verdict import Verdict
+from core.measure.verdict import Verdict
 
 # The sweep's verdicts, each its own colour and shape: told apart without colour too.
 VERDICT_ORDER = [str(kind) for kind in Verdict]

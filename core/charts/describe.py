@@ -4,7 +4,7 @@
 and returns one short paragraph made from the same recorded values the chart draws (never a
 number written here): "Loss (RMSE) over 10,000 iterations: from 5.659 at iteration 0 to 1.437 at iteration
 9,999, finished." How a run ended is said as its outcome says it; whether it converged is the
-verdict's to say (``core.verdict``), in the outcome line, not a chart's.
+verdict's to say (``core.measure.verdict``), in the outcome line, not a chart's.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from core.charts.common import LabeledRun, last_finite, loss_label
 from core.charts.fit import fit_chart
 from core.charts.landscape import landscape_chart
 from core.charts.series import GRADIENTS, gradient_chart, loss_chart, parameter_chart
-from core.data import Dataset, least_squares
-from core.results import RunResult, Status
-from core.text import figure
+from core.lesson.data import Dataset, least_squares
+from core.lesson.results import RunResult, Status
+from core.lesson.text import figure
 
 
 def sentences(parts: Sequence[str]) -> str:

@@ -22,8 +22,8 @@ from core.charts.common import (
     sized,
     user_title,
 )
-from core.data import Dataset, Line, least_squares
-from core.results import RunResult
+from core.lesson.data import Dataset, Line, least_squares
+from core.lesson.results import RunResult
 
 FINAL_LINE = "final"
 LEAST_SQUARES = "least-squares line"

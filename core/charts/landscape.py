@@ -9,7 +9,6 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core import landscape
 from core.charts.axis import Failure, failures
 from core.charts.common import (
     CURSOR_COLOR,
@@ -23,9 +22,10 @@ from core.charts.common import (
     run_color,
     sized,
 )
-from core.data import Dataset, least_squares
-from core.landscape import Grid
-from core.results import RunResult
+from core.lesson.data import Dataset, least_squares
+from core.lesson.results import RunResult
+from core.measure import landscape
+from core.measure.landscape import Grid
 
 LANDSCAPE_HEIGHT = 2 * HEIGHT  # a map of (m, b) needs room both ways, unlike a series over iterations
 MAX_GRID_STEPS = 60  # cells a side: at most 3,600 rect marks to send

@@ -25,7 +25,7 @@ from core.charts.common import (
     sized,
     without_dash,
 )
-from core.results import Status
+from core.lesson.results import Status
 
 GRADIENTS = {"m_grad": "m.grad", "b_grad": "b.grad"}  # trajectory column -> name shown
 

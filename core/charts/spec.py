@@ -3,7 +3,7 @@
 ``specified(chart)`` converts an Altair chart to its Vega-Lite spec, with its datasets named
 by their place and sent as Arrow bytes; ``drawn(chart, args, options)`` calls a chart function
 and returns that spec with the chart in words (``describe``). Pure: the drawing processes
-(``core.drawing``) call it for the server, and the server itself when none is ready.
+(``core.serve.drawing``) call it for the server, and the server itself when none is ready.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import pytest
 
 from core.charts import HEIGHT
 from core.cli import arguments, main
-from core.drafts import SOLUTION
+from core.lesson.drafts import SOLUTION
 from tests.browser.test_pages_browser import assert_charts_drawn, assert_healthy
 from ui.chart_view import PRESENTER_SCALE
 

@@ -16,7 +16,7 @@ pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is missing: pip install -r requirements-dev.txt"
 )
 
-from core.drafts import LESSON_DRAFTS, Update  # noqa: E402
+from core.lesson.drafts import LESSON_DRAFTS, Update  # noqa: E402
 from devtools.browser import FRAME_JS, AppPage  # noqa: E402
 from tests.browser.test_pages_browser import assert_healthy  # noqa: E402
 

@@ -18,7 +18,7 @@ pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is missing: pip install -r requirements-dev.txt"
 )
 
-from core.drafts import VARIANTS  # noqa: E402
+from core.lesson.drafts import VARIANTS  # noqa: E402
 from devtools.browser import ROOT, AppPage  # noqa: E402
 
 pytestmark = pytest.mark.browser

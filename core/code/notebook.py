@@ -1,7 +1,7 @@
 """A configuration as a Jupyter notebook: a markdown cell for each step of the lesson, the code that
 ran, and a cell that plots the fitted line over the data.
 
-Its cells are ``core.script``'s pieces: run top to bottom, the notebook prints exactly what
+Its cells are ``core.code.script``'s pieces: run top to bottom, the notebook prints exactly what
 ``python -m core`` prints for the same settings (a test executes it with nbclient and compares).
 """
 
@@ -12,9 +12,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from core.data import BUILTIN_DATASETS, Dataset
-from core.drafts import LESSON_DRAFTS, LoopConfig, Update, differences, matching_draft
-from core.script import (
+from core.code.script import (
     PRINTING,
     SCRIPT_IMPORTS,
     checked,
@@ -23,7 +21,9 @@ from core.script import (
     script_body,
     script_names,
 )
-from core.source import COMMENT_COLUMN, Line, program
+from core.code.source import COMMENT_COLUMN, Line, program
+from core.lesson.data import BUILTIN_DATASETS, Dataset
+from core.lesson.drafts import LESSON_DRAFTS, LoopConfig, Update, differences, matching_draft
 
 # The loop cell ends as the script does, without sys.exit(): a notebook's kernel goes on.
 DIVERGED = """\

@@ -2,8 +2,8 @@
 
 ``render(config)`` is runnable as it stands, given the data as two numpy arrays named as
 ``array_names`` says (``screentime`` and ``sleep`` for the lesson's data); a test executes it for
-every combination and checks it ends exactly as the engine does. ``core.script`` wraps the same
-code into a file that runs on its own, and ``core.notebook`` into a notebook.
+every combination and checks it ends exactly as the engine does. ``core.code.script`` wraps the same
+code into a file that runs on its own, and ``core.code.notebook`` into a notebook.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from core.data import Dataset
-from core.drafts import SOLUTION, LoopConfig
+from core.lesson.data import Dataset
+from core.lesson.drafts import SOLUTION, LoopConfig
 
 COMMENT_COLUMN = 51  # where the lesson's code puts its trailing comments
 # The marks render_marked adds: short, so a marked line fits a narrow column.

@@ -2,7 +2,7 @@
 
 Coloured by the verdict (green only for converged), on the Lab, Compare, the Lesson and the
 command line's ``--explain``. Every number is the run's own; the longer explanation below it is
-``core.explain``'s.
+``core.words.explain``'s.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import dynamics, explain, text
-from core.data import Dataset, least_squares
-from core.drafts import LR_RANGE
-from core.results import RunResult, Status
-from core.text import figure
-from core.verdict import (
+from core.lesson import text
+from core.lesson.data import Dataset, least_squares
+from core.lesson.drafts import LR_RANGE
+from core.lesson.results import RunResult, Status
+from core.lesson.text import figure
+from core.measure import dynamics
+from core.measure.verdict import (
     CONVERGED_WITHIN,
     STATEMENT_NAMES,
     Measured,
@@ -27,6 +28,7 @@ from core.verdict import (
     measure,
     verdict,
 )
+from core.words import explain
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.data import Dataset, least_squares
-from core.results import RunResult
+from core.lesson.data import Dataset, least_squares
+from core.lesson.results import RunResult
 
 Range = tuple[float, float]
 
@@ -91,7 +91,7 @@ def rmse_grid(dataset: Dataset, m_range: Range, b_range: Range, steps: int = DEF
             raise ValueError(f"{name} must be two finite numbers, low < high, not {(low, high)}")
     m = np.linspace(m_range[0], m_range[1], steps)
     b = np.linspace(b_range[0], b_range[1], steps)
-    # Data near the float64 limit overflows to inf (or nan), as core.data.rmse does: a value, not an error.
+    # Data near the float64 limit overflows to inf (or nan), as core.lesson.data.rmse does: a value, not an error.
     with np.errstate(over="ignore", invalid="ignore"):
         moments = _moments(dataset)
         # Broadcasting: the m terms as a column, the offset as a (steps, steps) table; no loop over cells.

@@ -4,8 +4,8 @@ Every sentence here that states a fact about a tensor (a leaf or not, requires g
 ``grad_fn``, its memory, a ``.grad`` of None, the error) is built from what the run recorded
 (``RunResult.facts`` and ``RunResult.outcome``), not from the configuration; the configuration
 only names the code that ran. What a finished loop did (converged, descending, oscillating,
-diverged) is ``core.verdict``'s, from its trajectory and the mathematics of its update
-(``core.dynamics``). tests/test_explain_facts.py and tests/test_verdict.py walk the switches and
+diverged) is ``core.measure.verdict``'s, from its trajectory and the mathematics of its update
+(``core.measure.dynamics``). tests/test_explain_facts.py and tests/test_verdict.py walk the switches and
 the regimes and check each sentence against the records of its run.
 """
 
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from core import analysis, dynamics, verdict
-from core.data import Dataset, least_squares
-from core.drafts import LR_RANGE, LoopConfig, Loss, Update
-from core.results import ParamFacts, RunResult, Statement, Status, TensorFacts
-from core.text import figure
-from core.verdict import Measured, Verdict
+from core.lesson.data import Dataset, least_squares
+from core.lesson.drafts import LR_RANGE, LoopConfig, Loss, Update
+from core.lesson.results import ParamFacts, RunResult, Statement, Status, TensorFacts
+from core.lesson.text import figure
+from core.measure import analysis, dynamics, verdict
+from core.measure.verdict import Measured, Verdict
 
 SLOW_CONDITION = 30  # a valley this many times steeper across than along makes plain descent crawl
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import explain, verdict
-from core.data import Dataset, least_squares, rmse
-from core.drafts import Loss
-from core.results import RunResult, Statement, Status
-from core.verdict import Verdict
+from core.lesson.data import Dataset, least_squares, rmse
+from core.lesson.drafts import Loss
+from core.lesson.results import RunResult, Statement, Status
+from core.measure import verdict
+from core.measure.verdict import Verdict
+from core.words import explain
 
 RUNS_CLEANLY = "It runs without an error"
 

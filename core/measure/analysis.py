@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.data import Dataset, least_squares
-from core.drafts import Algorithm, LoopConfig, Loss
-from core.results import RunResult
+from core.lesson.data import Dataset, least_squares
+from core.lesson.drafts import Algorithm, LoopConfig, Loss
+from core.lesson.results import RunResult
 
 SPLIT_COLUMNS = ["iteration", "m_grad", "m_carried", "m_fresh", "b_grad", "b_carried", "b_fresh"]
 DEFAULT_NUDGE = 1e-6

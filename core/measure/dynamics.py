@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.analysis import hessian_at_optimum
-from core.data import Dataset, least_squares
-from core.drafts import Algorithm, LoopConfig, Loss
+from core.lesson.data import Dataset, least_squares
+from core.lesson.drafts import Algorithm, LoopConfig, Loss
+from core.measure.analysis import hessian_at_optimum
 
 ON_THE_CIRCLE = 1e-9  # |z| within this of 1 is on the unit circle: rounding in np.roots, not growth
 

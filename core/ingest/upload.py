@@ -7,7 +7,7 @@ numbers them; a quoted cell spanning several lines is reported at the line where
 
 The rules, in the order they are checked:
 - at most ``MAX_BYTES`` bytes, UTF-8 text (a leading byte-order mark is dropped), read within
-  ``PARSE_SECONDS`` of processor time (``core.csv_scan`` reads it in one linear pass);
+  ``PARSE_SECONDS`` of processor time (``core.ingest.csv_scan`` reads it in one linear pass);
 - the delimiter is a comma, semicolon or tab, whichever the header line uses most (outside
   quotes); a header line without any of them means a single column;
 - lines holding nothing but spaces and delimiters are skipped, wherever they are;
@@ -37,10 +37,10 @@ from types import MappingProxyType
 
 import numpy as np
 
-from core import csv_scan
-from core.csv_scan import COMMA, EMPTY, LISTED, NOT_FINITE, NUMBER, TEXT, TOO_LARGE, DataError, Deadline
-from core.data import Dataset
-from core.text import and_list, listing, one_line, shortened
+from core.ingest import csv_scan
+from core.ingest.csv_scan import COMMA, EMPTY, LISTED, NOT_FINITE, NUMBER, TEXT, TOO_LARGE, DataError, Deadline
+from core.lesson.data import Dataset
+from core.lesson.text import and_list, listing, one_line, shortened
 
 __all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_NAME", "MAX_ROWS", "CsvTable", "DataError", "parse_csv"]
 

@@ -1,6 +1,6 @@
-"""A drawing process (``core.drawing``): imports Altair once, then turns chart calls into specs.
+"""A drawing process (``core.serve.drawing``): imports Altair once, then turns chart calls into specs.
 
-``python -m core.drawer FD`` talks over the socket ``FD`` in pickled messages:
+``python -m core.serve.drawer FD`` talks over the socket ``FD`` in pickled messages:
 
 - from the drawer: ``("ready", pid)`` once, after drawing one chart (the first costs several
   times the next: Altair loads its schema), then for each call ``("drawn", Drawn)``, or
@@ -26,7 +26,7 @@ def serve(connection: Connection) -> None:
     """Import the charts once, then draw each call sent, until the server closes the socket."""
     from core import charts
     from core.charts.spec import drawn
-    from core.data import load_builtin
+    from core.lesson.data import load_builtin
 
     if hasattr(os, "nice"):  # POSIX
         os.nice(DRAWER_NICENESS)

@@ -2,7 +2,7 @@
 
 Linear in the file's size, with memory a small multiple of it: the text is split into lines
 lazily, and the cells are kept as a kind code (one byte) and a float (eight bytes) each, never
-as one string object per cell. The words of a refusal are ``core.upload``'s; the few that a
+as one string object per cell. The words of a refusal are ``core.ingest.upload``'s; the few that a
 pass itself must give (a row limit, a cell the csv module cannot read, the time budget) are here.
 """
 

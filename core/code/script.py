@@ -1,18 +1,18 @@
 """A configuration's code as a file that runs on its own and prints what ``python -m core`` prints.
 
-``render_script(config)`` wraps ``core.source``'s code (the code the engine runs) with the data,
+``render_script(config)`` wraps ``core.code.source``'s code (the code the engine runs) with the data,
 the lesson's per-iteration print and the warnings torch gave; for a user's own data the file
 carries that data. The pieces (the data block, the printing helpers, the loop with its prints)
-are also what ``core.notebook`` puts in its cells.
+are also what ``core.code.notebook`` puts in its cells.
 """
 
 from __future__ import annotations
 
 import textwrap
 
-from core.data import BUILTIN_DATASETS, Dataset
-from core.drafts import LESSON_DRAFTS, LoopConfig, Loss, differences, matching_draft
-from core.source import COMMENT_COLUMN, LESSON_NAMES, Line, Names, array_names, number, program
+from core.code.source import COMMENT_COLUMN, LESSON_NAMES, Line, Names, array_names, number, program
+from core.lesson.data import BUILTIN_DATASETS, Dataset
+from core.lesson.drafts import LESSON_DRAFTS, LoopConfig, Loss, differences, matching_draft
 
 # How each built-in dataset's `sleep` is made from the lesson's recipe (see data/make_datasets.py).
 SLEEP_RECIPES = {

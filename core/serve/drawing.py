@@ -5,7 +5,7 @@ Python, and every session of a server shares one interpreter (one thread at a ti
 class starts new runs at once, their charts and their live frames kept that interpreter busy,
 and every other learner's click on a run seen before waited behind them (a 50-session load:
 cached clicks p95 2.2 to 2.9 s, against 0.36 s with no new runs). So charts are drawn in
-drawing processes (``core.drawer``), below the server's priority, and the server only sends the
+drawing processes (``core.serve.drawer``), below the server's priority, and the server only sends the
 call and reads back the spec.
 
 ``DrawingPool.draw(chart, args, options)`` returns what ``spec.drawn`` returns in-process, the
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.charts.spec import Drawn, drawn
-from core.pool import Child, WorkerPool, cores, count_setting
+from core.serve.pool import Child, WorkerPool, cores, count_setting
 
 DRAWERS_VARIABLE = "DRAFTS_DRAWERS"  # environment: drawing processes (default: one per four cores)
 DRAW_TIMEOUT_S = 60.0  # then the server draws it itself: a stuck drawer must not hold a page
@@ -50,7 +50,7 @@ class DrawingFailed(RuntimeError):
 class _Drawer(Child):
     """A drawing process: one call at a time."""
 
-    module = "core.drawer"
+    module = "core.serve.drawer"
 
     def _handle(self, call: _Call) -> None:
         if not call.future.set_running_or_notify_cancel():  # the page gave up waiting and drew it itself

@@ -1,6 +1,6 @@
 """What a recorded autograd graph says, in words: read from its DOT text, never assumed.
 
-The engine records the graph behind the loss (``core.graph.graph_dot``) at a few iterations.
+The engine records the graph behind the loss (``core.run.graph.graph_dot``) at a few iterations.
 Its leaves are named after the run's starting tensors ("leaf m"), so a graph that reaches a
 starting leaf through operations of earlier updates shows it: the ``m`` the loop uses is no
 longer that leaf, and ``backward()`` fills the leaf's ``.grad`` instead of ``m.grad``.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from core.results import GraphSnapshot, RunResult
+from core.lesson.results import GraphSnapshot, RunResult
 
 _NODE = re.compile(r'^\s*(\w+) \[label="((?:[^"\\]|\\.)*)"', re.MULTILINE)
 _EDGE = re.compile(r"^\s*(\w+) -> (\w+);", re.MULTILINE)

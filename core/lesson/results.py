@@ -1,6 +1,6 @@
 """What a run of the lesson's loop returns: plain data, no torch, safe to cache, pickle and send.
 
-The engine (``core.engine``) fills these in; the pages, the charts and the worker pool read
+The engine (``core.run.engine``) fills these in; the pages, the charts and the worker pool read
 them without importing torch.
 """
 
@@ -14,7 +14,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from core.drafts import LoopConfig
+from core.lesson.drafts import LoopConfig
 
 COLUMNS = ["iteration", "m", "b", "m_grad", "b_grad", "loss"]
 

@@ -1,6 +1,6 @@
-"""A worker process of the run pool (``core.pool``): imports torch once, then runs what it is sent.
+"""A worker process of the run pool (``core.serve.pool``): imports torch once, then runs what it is sent.
 
-``python -m core.worker FD`` talks over the socket ``FD`` in pickled messages:
+``python -m core.run.worker FD`` talks over the socket ``FD`` in pickled messages:
 
 - to the worker: ``("run", number, config, data)`` (data None: the built-in dataset the
   configuration names) and ``("stop", number)``, which ends run ``number`` at its next frame;
@@ -55,8 +55,8 @@ def serve(connection: Connection) -> None:
     """Import torch once, then run each configuration sent, until the server closes the socket."""
     import torch
 
-    from core import engine
-    from core.data import load_builtin
+    from core.lesson.data import load_builtin
+    from core.run import engine
 
     torch.set_num_threads(1)  # one worker a core: the lesson's tensors are too small to split anyway
     # Below the server: when every core runs a loop, the server, which answers every learner's

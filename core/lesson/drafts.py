@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from core.data import DEFAULT_DATASET
+from core.lesson.data import DEFAULT_DATASET
 
 
 class Update(StrEnum):

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core import analysis
-from core.data import Dataset, Line
-from core.drafts import LR_RANGE, Algorithm, ConfigError, LoopConfig, Loss
-from core.results import RunResult, Status
-from core.verdict import Verdict, verdict
+from core.lesson.data import Dataset, Line
+from core.lesson.drafts import LR_RANGE, Algorithm, ConfigError, LoopConfig, Loss
+from core.lesson.results import RunResult, Status
+from core.measure import analysis
+from core.measure.verdict import Verdict, verdict
 
 SWEEP_RANGE = (1e-4, 1.0)  # the sweep's default learning rates, from the issue
 SWEEP_POINTS = 20

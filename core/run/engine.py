@@ -1,9 +1,9 @@
 """Run the lesson's loop with real PyTorch for a configuration and return what happened.
 
-The lesson's statements run exactly as the code panel shows them (see ``core.source``), side by
+The lesson's statements run exactly as the code panel shows them (see ``core.code.source``), side by
 side in ``_loop`` as a learner writes them; the engine only watches, from hooks beside them
 (minGPT's ``on_batch_end``): it records each iteration's values before the update, the tensor
-facts and autograd graphs of a few iterations (``core.recording``), the warnings torch emits, and, from the line
+facts and autograd graphs of a few iterations (``core.run.recording``), the warnings torch emits, and, from the line
 of the traceback, which statement raised. Only the lesson's statements are caught, so a bug in
 the engine itself still fails loudly.
 
@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core import warning_capture
-from core.data import Dataset, load_builtin
-from core.drafts import LoopConfig, Loss, Update
-from core.recording import Watcher, recorded_iterations
-from core.results import COLUMNS, Outcome, RunResult, Statement, Status  # noqa: F401  (COLUMNS re-exported)
+from core.lesson.data import Dataset, load_builtin
+from core.lesson.drafts import LoopConfig, Loss, Update
+from core.lesson.results import COLUMNS, Outcome, RunResult, Statement, Status  # noqa: F401  (COLUMNS re-exported)
+from core.run import warning_capture
+from core.run.recording import Watcher, recorded_iterations
 
 # Called after each iteration with (iteration, total); returning True stops the run there.
 OnStep = Callable[[int, int], bool | None]

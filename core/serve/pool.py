@@ -8,7 +8,7 @@ ends its loop at the next iteration. The result is what ``engine.run`` returns i
 pickled across the process boundary unchanged.
 
 The server process itself never imports torch: the workers do, each once, at start
-(``core.worker`` is a worker's side of the exchange).
+(``core.run.worker`` is a worker's side of the exchange).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 import numpy as np
 
-from core.data import BUILTIN_DATASETS, Dataset
-from core.drafts import LoopConfig
-from core.results import COLUMNS, Outcome, RunResult, Status, rows_array, trajectory_table
+from core import ROOT
+from core.lesson.data import BUILTIN_DATASETS, Dataset
+from core.lesson.drafts import LoopConfig
+from core.lesson.results import COLUMNS, Outcome, RunResult, Status, rows_array, trajectory_table
 
 WORKERS_VARIABLE = "DRAFTS_WORKERS"  # environment: worker processes (default: one per core)
 RESPAWN_PAUSE_S = 1.0  # before starting again a worker that died as it started
@@ -135,9 +135,6 @@ class Job:
         self._done.set()
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 class Child:
     """A child process (``python -m MODULE FD``) and the thread that feeds it work from its pool's queue.
 
@@ -193,9 +190,9 @@ class Child:
 
 
 class _Worker(Child):
-    """A worker process of runs (``core.worker``): one job at a time."""
+    """A worker process of runs (``core.run.worker``): one job at a time."""
 
-    module = "core.worker"
+    module = "core.run.worker"
 
     def __init__(self, pool: WorkerPool, number: int) -> None:
         super().__init__(pool, number)

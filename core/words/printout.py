@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from core.results import RunResult
+from core.lesson.results import RunResult
 
 
 def _rounded(value: float) -> float | None:

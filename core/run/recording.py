@@ -13,8 +13,7 @@ import math
 import pandas as pd
 import torch
 
-from core.graph import graph_dot
-from core.results import (
+from core.lesson.results import (
     GraphSnapshot,
     LessonError,
     LessonWarning,
@@ -26,6 +25,7 @@ from core.results import (
     rows_array,
     trajectory_table,
 )
+from core.run.graph import graph_dot
 
 FACT_ITERATIONS = 3  # the tensor facts and graphs are recorded for this many first iterations, and
 MILESTONES = (10, 100, 1_000, 10_000, 100_000)  # at these and the last: bounded, yet the step-through finds them

@@ -2,7 +2,7 @@
 
 The trajectory says where the run went: its distance to the least-squares line at each
 iteration, its loss above the best line's, whether the loss still falls. The mathematics
-(``core.dynamics``) says where it can go: for the MSE the loop is a linear map whose spectral
+(``core.measure.dynamics``) says where it can go: for the MSE the loop is a linear map whose spectral
 radius decides between converging, swinging for ever and diverging; for the RMSE the same
 map, linearised at the optimum, says whether the loop can settle there at all. Where the two
 could disagree (a short run of a loop that diverges slowly) the mathematics names the verdict
@@ -17,10 +17,11 @@ from enum import StrEnum
 
 import numpy as np
 
-from core import dynamics, text
-from core.data import Dataset, Line, least_squares
-from core.drafts import LoopConfig, Loss
-from core.results import RunResult, Statement, Status
+from core.lesson import text
+from core.lesson.data import Dataset, Line, least_squares
+from core.lesson.drafts import LoopConfig, Loss
+from core.lesson.results import RunResult, Statement, Status
+from core.measure import dynamics
 
 CONVERGED_WITHIN = 1e-3  # the loss within 0.1% of the best line's loss (in the run's own loss)
 TAIL_SHARE, MIN_TAIL = 0.10, 10  # the ending is measured over this share of the iterations, at least this many

@@ -1,6 +1,6 @@
 """The lesson's datasets: the two built-in recipes, stored as CSV files in ``data/``.
 
-A user's own CSV data is read and checked by ``core.upload``, which builds the same ``Dataset``.
+A user's own CSV data is read and checked by ``core.ingest.upload``, which builds the same ``Dataset``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from core import ROOT
+
+DATA_DIR = ROOT / "data"
 
 # The worked solution's printed tables and final answer were made on `sleep = base + 1`.
 DEFAULT_DATASET = "solution"
