@@ -34,6 +34,8 @@ import urllib.request
 import warnings
 from pathlib import Path
 
+import psutil
+
 from core import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -180,23 +182,21 @@ class AppServer:
 
 
 def vmrss_kib(pid: int) -> int:
-    """Resident memory of one process in KiB, from /proc (0 once it is gone)."""
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+    """Resident memory of one process in KiB (0 once it is gone)."""
+    with contextlib.suppress(psutil.Error):
+        return psutil.Process(pid).memory_info().rss // 1024
     return 0
 
 
 def cpu_seconds(pids: list[int]) -> float:
     """CPU time (user and system) used so far by the given processes and by their children that have
-    exited and been waited for, from /proc; a process that is gone counts 0."""
-    total = 0
+    exited and been waited for; a process that is gone counts 0."""
+    total = 0.0
     for pid in pids:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
-    return total / os.sysconf("SC_CLK_TCK")
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
 def rss_kib(pid: int) -> int:
@@ -205,21 +205,10 @@ def rss_kib(pid: int) -> int:
 
 
 def descendants(pid: int) -> list[int]:
-    """The pids of a process's children, grandchildren and so on, from /proc."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            # The command name may hold spaces or parentheses: the fields follow the last ')'.
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            parents.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        children = parents.get(todo.pop(), [])
-        found.extend(children)
-        todo.extend(children)
-    return found
+    """The pids of a process's children, grandchildren and so on (none once it is gone)."""
+    with contextlib.suppress(psutil.Error):
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    return []
 
 
 # --- in the page ------------------------------------------------------------------------------
@@ -650,9 +639,6 @@ WIRE_JS = r"""
   };
 })();
 """
-
-
-TAKE_FRAMES_JS = "() => { const w = window.__gddWire, out = {...w}; w.sent = []; w.received = []; return out; }"
 
 
 def take_frames(page) -> tuple[list[bytes], list[bytes]]:

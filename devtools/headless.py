@@ -248,10 +248,6 @@ class Page:
     def exceptions(self) -> list[str]:
         return [shown.text for shown in self.elements() if shown.kind == "exception"]
 
-    def widget_values(self) -> dict[str, Any]:
-        """Each widget's value by id, as the next rerun would send it."""
-        return {widget_id: value for widget_id, (_, value) in self.values.items()}
-
 
 @dataclass
 class Run:

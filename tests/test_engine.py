@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import math
 import pickle
-import threading
 import warnings
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 
 from core.lesson.data import Dataset
 from core.lesson.drafts import DRAFTS, SOLUTION, LoopConfig, Update
-from core.run import engine, warning_capture
+from core.run import engine
 from core.words.printout import iteration_line
 
 NON_LEAF_GRAD_WARNING = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"
@@ -213,25 +212,14 @@ def test_result_holds_no_torch_objects(run):
     assert not [module for module in modules if module.split(".")[0] == "torch"]
 
 
-def test_warning_recording_keeps_threads_apart():
-    barrier = threading.Barrier(2)
-    caught: dict[str, list[str]] = {}
-
-    def emit(name):
-        with warning_capture.recording() as sink:
-            barrier.wait()
-            for _ in range(3):
-                warnings.warn(f"from {name}", UserWarning, stacklevel=1)
-                barrier.wait()
-        caught[name] = [str(w.message) for w in sink]
-
-    threads = [threading.Thread(target=emit, args=(name,)) for name in ("a", "b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert caught == {"a": ["from a"] * 3, "b": ["from b"] * 3}
-    assert warnings.showwarning is not warning_capture._route
+def test_a_run_records_every_warning_and_leaves_the_warning_filters_as_they_were(run):
+    filters = list(warnings.filters)
+    result = run(DRAFTS["1"].with_changes(no_grad=False, update=Update.REASSIGN, iterations=3))
+    assert result.outcome.warnings  # torch's .grad-of-a-non-leaf warning, recorded by the run
+    assert warnings.filters == filters
+    fresh = engine.run(SOLUTION.with_changes(no_grad=False, update=Update.REASSIGN, iterations=3))
+    assert [w.iteration for w in fresh.outcome.warnings] == [w.iteration for w in result.outcome.warnings]
+    assert warnings.filters == filters
 
 
 def test_final_loss_is_the_rmse_at_the_final_parameters(run):

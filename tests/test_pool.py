@@ -14,19 +14,20 @@ from core.lesson.drafts import LESSON_DRAFTS, SOLUTION, VARIANTS
 from core.lesson.results import COLUMNS, Status
 from core.run import engine
 from core.run import worker as worker_module
-from core.serve import pool
+from core.serve.jobs import Job, RunFailed
+from core.serve.service import RunService
 
 WAIT_S = 300  # workers import torch on a shared 2-core machine
 
 
 @pytest.fixture(scope="module")
 def service():
-    runs = pool.RunService(pool.WorkerPool(2))
+    runs = RunService(workers=2)
     assert runs.pool.wait_ready(WAIT_S)
     return runs
 
 
-def finished(runs: pool.RunService, config, data):
+def finished(runs: RunService, config, data):
     job = runs.job(config, data)
     assert job.wait(WAIT_S), f"{config} did not finish"
     job.release()
@@ -52,8 +53,8 @@ CONFIGS = [
 def test_a_worker_returns_the_engines_result_bit_for_bit(service, run, config):
     """Draft 3 is chaotic: a last-bit difference would show. The solution is pinned exactly."""
     job = finished(service, config, load_builtin(config.dataset))
-    assert job.failure is None
-    assert_same_run(job.result, engine.run(config) if config.iterations <= 50 else run(config))
+    assert job.exception() is None
+    assert_same_run(job.result(), engine.run(config) if config.iterations <= 50 else run(config))
 
 
 def test_identical_requests_share_one_run_and_a_finished_one_is_cached(service):
@@ -64,8 +65,8 @@ def test_identical_requests_share_one_run_and_a_finished_one_is_cached(service):
     assert first.wait(WAIT_S)
     first.release()
     second.release()
-    assert service.cached(config) is first.result
-    assert service.job(config, data).result is first.result
+    assert service.cached(config) is first.result()
+    assert service.job(config, data).result() is first.result()
 
 
 def test_frames_arrive_while_a_long_run_goes_and_stop_ends_it_in_the_worker(service):
@@ -78,8 +79,8 @@ def test_frames_arrive_while_a_long_run_goes_and_stop_ends_it_in_the_worker(serv
     assert partial.trajectory["iteration"].tolist() == list(range(len(partial.trajectory)))
     job.release()  # the only session drawing it leaves: it stops
     assert job.wait(WAIT_S)
-    assert job.result.outcome.status is Status.STOPPED
-    assert 0 < job.result.outcome.iterations_run < config.iterations
+    assert job.result().outcome.status is Status.STOPPED
+    assert 0 < job.result().outcome.iterations_run < config.iterations
     assert service.cached(config) is None  # a stopped run is never cached
 
 
@@ -92,9 +93,10 @@ def test_a_worker_that_dies_is_reported_and_replaced(service):
         os.kill(worker.pid, signal.SIGKILL)
     assert job.wait(WAIT_S)
     job.release()
-    assert job.failure and "ended unexpectedly" in job.failure
+    with pytest.raises(RunFailed, match="ended unexpectedly"):
+        job.result()
     again = finished(service, SOLUTION.with_changes(iterations=20), load_builtin("solution"))
-    assert again.failure is None and again.result.outcome.status is Status.FINISHED
+    assert again.result().outcome.status is Status.FINISHED
 
 
 def test_workers_run_below_the_server_so_clicks_get_a_core_first(service):
@@ -108,17 +110,17 @@ def test_workers_run_below_the_server_so_clicks_get_a_core_first(service):
 
 def test_a_snapshot_joins_the_frames_rows_into_the_table_the_rows_make():
     config = SOLUTION.with_changes(iterations=1_000)
-    job = pool.Job(config, load_builtin(config.dataset))
+    job = Job(config, load_builtin(config.dataset))
     empty = job.snapshot()
     assert len(empty.trajectory) == 0 and (empty.outcome.final_m, empty.outcome.final_b) == (config.m0, config.b0)
     assert list(empty.trajectory.dtypes) == ["int64"] + ["float64"] * (len(COLUMNS) - 1)
     rows = [(i, 0.1 * i, -1 / (i + 3), float("nan") if i == 0 else 2.0**-i, float("inf"), 1e300 * i) for i in range(40)]
     for start, end in ((0, 7), (7, 8), (8, 8), (8, 31)):  # frames of any size, a snapshot after each
-        job._add_rows(rows[start:end])
+        job.add_rows(rows[start:end])
         snapshot = job.snapshot()
         expected = pd.DataFrame(rows[:end], columns=COLUMNS).astype({"iteration": "int64"})
         pd.testing.assert_frame_equal(snapshot.trajectory, expected, check_exact=True)
         assert job.iterations_done() == snapshot.outcome.iterations_run == end
         assert (snapshot.outcome.final_m, snapshot.outcome.final_b) == rows[end - 1][1:3]
-    job._add_rows(rows[31:])
+    job.add_rows(rows[31:])
     pd.testing.assert_frame_equal(job.snapshot().trajectory, pd.DataFrame(rows, columns=COLUMNS), check_exact=True)

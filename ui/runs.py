@@ -18,11 +18,11 @@ import streamlit as st
 
 from core.lesson.data import BUILTIN_DATASETS, Dataset, load_builtin
 from core.lesson.drafts import LESSON_DRAFTS, SOLUTION, LoopConfig
-from core.lesson.results import RunResult
-from core.serve import pool
+from core.lesson.results import FRAME_SECONDS, RunResult
+from core.serve.jobs import Job
+from core.serve.service import RunService
 
 PROGRESS_AFTER_S = 0.2  # a run shorter than this finishes before any progress would be read
-FRAME_EVERY_S = 0.25  # between live frames and progress updates: each costs a message and a redraw
 LAST_JOB = "run_last_job"  # session: the job this session started or joined last (the one Stop can reach)
 STOP_REQUESTED = "run_stop_requested"  # session: the configuration whose Stop was pressed
 STOPPED = "run_stopped"  # session: the partial result of a run the user stopped
@@ -31,19 +31,15 @@ PARTIAL_WAIT_S = 3.0
 OnFrame = Callable[[RunResult], None]
 
 
-class RunFailed(RuntimeError):
-    """The engine itself failed in a worker (a bug of ours, or the worker died): never a lesson outcome."""
-
-
 @st.cache_resource(show_spinner=False)
-def service() -> pool.RunService:
+def service() -> RunService:
     """The server's one pool of worker processes and its cache of runs, started at the first visit."""
-    runs = pool.RunService(pool.WorkerPool())
+    runs = RunService()
     threading.Thread(target=_prepare_presets, args=(runs,), name="prepare presets", daemon=True).start()
     return runs
 
 
-def _prepare_presets(runs: pool.RunService) -> None:
+def _prepare_presets(runs: RunService) -> None:
     """The lesson's drafts on both built-in datasets, run once per server in the background.
 
     The first preset click of the day, and an instructor's prepared link, are then cached redraws.
@@ -73,8 +69,8 @@ def _stopped_result(config: LoopConfig) -> RunResult | None:
         job = st.session_state.get(LAST_JOB)
         if job is not None and job.config == config:
             job.stop()
-            if job.wait(PARTIAL_WAIT_S) and job.result is not None:
-                st.session_state[STOPPED] = job.result
+            if job.wait(PARTIAL_WAIT_S) and (partial := job.finished_result()) is not None:
+                st.session_state[STOPPED] = partial
     stopped = st.session_state.get(STOPPED)
     if stopped is not None and stopped.config != config:
         clear_stop()
@@ -108,9 +104,7 @@ def run(
         _follow(job, label, on_frame, slots)
     finally:
         job.release()
-    if job.failure is not None:
-        raise RunFailed(job.failure)
-    return job.result
+    return job.result()  # RunFailed if the engine itself failed
 
 
 class _FramePacer:
@@ -143,11 +137,11 @@ LIVE_SHARE = 0.35  # one learner's new run: a frame every quarter to third of a 
 _pacer = _FramePacer(LIVE_SHARE)
 
 
-def _follow(job: pool.Job, label: str, on_frame: OnFrame | None, slots: tuple) -> None:
+def _follow(job: Job, label: str, on_frame: OnFrame | None, slots: tuple) -> None:
     """Wait for ``job``, drawing its progress and what it has done so far now and then."""
     progress = None
     drawn = 0
-    while not job.wait(FRAME_EVERY_S if progress else PROGRESS_AFTER_S):
+    while not job.wait(FRAME_SECONDS if progress else PROGRESS_AFTER_S):
         done = job.iterations_done()
         if progress is None:
             progress = _Progress(slots, job, label)
@@ -168,7 +162,7 @@ class _Progress:
     its Stop button on the page under whatever is drawn in its place in the same script run.
     """
 
-    def __init__(self, slots: tuple, job: pool.Job, label: str) -> None:
+    def __init__(self, slots: tuple, job: Job, label: str) -> None:
         self.total, self.label = job.config.iterations, label or "the loop"
         self.slots = slots
         self.shown = (0.0, "Starting the run...")

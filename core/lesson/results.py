@@ -17,6 +17,9 @@ import pandas as pd
 from core.lesson.drafts import LoopConfig
 
 COLUMNS = ["iteration", "m", "b", "m_grad", "b_grad", "loss"]
+# How often a run in progress is sent by its worker and drawn by the page: each frame costs a
+# message and a redraw, and four a second reads as motion.
+FRAME_SECONDS = 0.25
 
 
 def rows_array(rows: Sequence[tuple]) -> np.ndarray:

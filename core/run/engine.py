@@ -21,6 +21,7 @@ import contextlib
 import functools
 import inspect
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,7 +31,6 @@ import torch
 from core.lesson.data import Dataset, load_builtin
 from core.lesson.drafts import LoopConfig, Loss, Update
 from core.lesson.results import COLUMNS, Outcome, RunResult, Statement, Status  # noqa: F401  (COLUMNS re-exported)
-from core.run import warning_capture
 from core.run.recording import Watcher, recorded_iterations
 
 # Called after each iteration with (iteration, total); returning True stops the run there.
@@ -230,7 +230,10 @@ def run(
         raise ValueError(f"configuration is for dataset {config.dataset!r}, not {data.key!r}")
     # Writable copies: torch.from_numpy warns about read-only arrays, and the cached ones are.
     screentime, sleep = np.array(data.x), np.array(data.y)
-    with warning_capture.recording() as caught:
+    # A run is alone in its process (a worker's one job, or the CLI), so the module-wide swap of
+    # catch_warnings is safe; "always": the lesson's warning comes every iteration, not once.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         lesson = _Run.start(config, screentime, sleep, caught, on_step, [] if rows is None else rows)
         outcome = _loop(lesson)
     watcher = lesson.watcher

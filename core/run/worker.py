@@ -1,4 +1,4 @@
-"""A worker process of the run pool (``core.serve.pool``): imports torch once, then runs what it is sent.
+"""A worker process of the run pool (``core.serve.jobs``): imports torch once, then runs what it is sent.
 
 ``python -m core.run.worker FD`` talks over the socket ``FD`` in pickled messages:
 
@@ -17,7 +17,8 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 
-FRAME_SECONDS = 0.25  # how often a running job sends what it has done so far
+from core.lesson.results import FRAME_SECONDS
+
 FIRST_FRAME_SECONDS = 0.1  # the first sooner: something new on the page within half a second of a click
 
 

@@ -19,10 +19,9 @@ import collections
 import concurrent.futures
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from core.charts.spec import Drawn, drawn
-from core.serve.pool import Child, WorkerPool, cores, count_setting
+from core.serve.processes import Child, WorkerPool, cores, count_setting
 
 DRAWERS_VARIABLE = "DRAFTS_DRAWERS"  # environment: drawing processes (default: one per four cores)
 DRAW_TIMEOUT_S = 60.0  # then the server draws it itself: a stuck drawer must not hold a page
@@ -33,14 +32,12 @@ def drawer_count() -> int:
     return count_setting(DRAWERS_VARIABLE, 0, lambda: max(1, cores() // 4))
 
 
-@dataclass
-class _Call:
-    """One chart to draw, and where its result goes."""
+class _Call(concurrent.futures.Future):
+    """One chart to draw: a future of its ``Drawn``, as a run's ``Job`` is of its result."""
 
-    chart: Callable
-    args: tuple
-    options: dict
-    future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
+    def __init__(self, chart: Callable, args: tuple, options: dict) -> None:
+        super().__init__()
+        self.chart, self.args, self.options = chart, args, options
 
 
 class DrawingFailed(RuntimeError):
@@ -53,24 +50,28 @@ class _Drawer(Child):
     module = "core.serve.drawer"
 
     def _handle(self, call: _Call) -> None:
-        if not call.future.set_running_or_notify_cancel():  # the page gave up waiting and drew it itself
+        if not call.set_running_or_notify_cancel():  # the page gave up waiting and drew it itself
             return
+        connection = self._live_connection()
         try:
-            self.connection.send((call.chart, call.args, call.options))
+            connection.send((call.chart, call.args, call.options))
         except (EOFError, OSError) as error:  # the drawer died while idle
             self.process = None
-            call.future.set_exception(DrawingFailed(f"the drawing process ended: {error}"))
+            call.set_exception(DrawingFailed(f"the drawing process ended: {error}"))
             return
         except Exception as error:  # not picklable (a lambda, say): nothing was sent
-            call.future.set_exception(DrawingFailed(f"this chart cannot be sent to a drawing process: {error!r}"))
+            call.set_exception(DrawingFailed(f"this chart cannot be sent to a drawing process: {error!r}"))
             return
         try:
-            kind, payload = self.connection.recv()
+            kind, payload = connection.recv()
         except (EOFError, OSError):  # it died drawing (killed, out of memory)
             self.process = None
-            call.future.set_exception(DrawingFailed(f"the drawing process {self.pid} ended while drawing"))
+            call.set_exception(DrawingFailed(f"the drawing process {self.pid} ended while drawing"))
             return
-        call.future.set_result(payload) if kind == "drawn" else call.future.set_exception(DrawingFailed(payload))
+        if kind == "drawn":
+            call.set_result(payload)
+        else:  # "failed": the drawer's traceback
+            call.set_exception(DrawingFailed(payload))
 
 
 class DrawingPool:
@@ -88,12 +89,13 @@ class DrawingPool:
 
     def draw(self, chart: Callable, args: tuple, options: dict, timeout: float = DRAW_TIMEOUT_S) -> Drawn:
         """``spec.drawn(chart, args, options)``: in a drawing process if one is ready, else here."""
-        if self.ready():
-            call = self.pool.submit(_Call(chart, args, options), first=False)
+        if self.pool is not None and self.ready():
+            call = _Call(chart, args, options)
+            self.pool.submit(call, first=False)
             try:
-                result = call.future.result(timeout)
+                result = call.result(timeout)
             except (DrawingFailed, concurrent.futures.TimeoutError):
-                call.future.cancel()  # still queued: no drawer takes it now
+                call.cancel()  # still queued: no drawer takes it now
             else:
                 self._count("away")
                 return result
