@@ -55,7 +55,10 @@ def asked(question: quiz.Question, name: str) -> str | None:
 
 def feedback(question: quiz.Question, choice: str) -> None:
     right, words = question.graded(choice)
-    (st.success if right else st.warning)(words)
+    if right:
+        st.success(words)
+    else:
+        st.warning(words)
 
 
 def verdict(guess: Verdict, result: RunResult, looped: RunResult | None) -> None:

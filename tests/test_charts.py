@@ -194,8 +194,12 @@ def test_every_encoding_is_typed(results):
 
 def test_charts_with_no_runs_still_render():
     for chart in _iteration_charts([]).values():
-        chart.to_dict()
-    charts.fit_chart(load_builtin("solution"), []).to_dict()
+        spec = chart.to_dict()
+        assert spec["title"] and "layer" in spec  # an empty chart with its title, not an error
+        assert not any(spec.get("datasets", {}).values())  # and no rows of any run
+    data = load_builtin("solution")
+    fit = charts.fit_chart(data, []).to_dict()
+    assert len(data.x) in [len(rows) for rows in fit["datasets"].values()]  # the data's points, without a line
 
 
 def test_parameter_must_be_m_or_b(results):
