@@ -75,7 +75,8 @@ def config_from_args(args: argparse.Namespace) -> LoopConfig:
     base = DRAFTS[args.draft] if args.draft else SOLUTION
     if (base.optimizer or args.optimizer) and (args.no_grad is not None or args.update is not None):
         # LoopConfig would quietly ignore them; a flag that changes nothing deserves a word.
-        algorithm = Algorithm(args.optimizer) if args.optimizer else base.algorithm
+        # Algorithm(...) is a lookup by value, which mypy checks against the members' __new__ (python/mypy#10573).
+        algorithm = Algorithm(args.optimizer) if args.optimizer else base.algorithm  # type: ignore[call-arg]
         raise ConfigError(
             f"--update, --inside-no-grad and --outside-no-grad do not apply to torch.optim.{algorithm.class_name}"
         )
@@ -85,7 +86,7 @@ def config_from_args(args: argparse.Namespace) -> LoopConfig:
         if getattr(args, name) is not None
     }
     if args.optimizer is not None:
-        changes.update(optimizer=True, algorithm=Algorithm(args.optimizer))
+        changes.update(optimizer=True, algorithm=Algorithm(args.optimizer))  # type: ignore[call-arg]  # as above
     return base.with_changes(**changes)
 
 

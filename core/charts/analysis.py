@@ -15,6 +15,7 @@ from core.charts.common import (
     downsample,
     exact,
     hover_points,
+    layered,
     sized,
 )
 from core.charts.series import long_format, parameter_chart, series_layers
@@ -55,7 +56,7 @@ def accumulation_chart(
             "+ this backward()'s",
         ],
     )
-    return alt.layer(*layers).properties(title=title, **sized(HEIGHT))
+    return layered(*layers, title=title, **sized(HEIGHT))
 
 
 def _accumulation_encodings(names: list[str]) -> dict:
@@ -95,7 +96,7 @@ def distance_chart(
     cursor = [] if at_iteration is None else cursor_marks(frame.iloc[:0], encode, at_iteration)[:1]  # the rule
     # Two short lines: the chart often sits in half a column, where one long line ends in "…".
     title = ["Distance between the run", "and its nudged twin"]
-    return alt.layer(line, points, *cursor).properties(title=title, **sized(HEIGHT))
+    return layered(line, points, *cursor, title=title, **sized(HEIGHT))
 
 
 def _distance_y(frame: pd.DataFrame, log_y: bool) -> alt.Y:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 
@@ -34,7 +35,7 @@ def run_dash(labels: Sequence[str]) -> alt.StrokeDash:
     there too. The colour's own symbols would be dots, taken from the hover points' layers.
     """
     # Long enough to show a dash whole (a 10 px symbol shows [7, 3] as a solid bar), thin as a line.
-    stroke = {"symbolType": "stroke", "symbolSize": 400, "symbolStrokeWidth": 2}
+    stroke: dict[str, Any] = {"symbolType": "stroke", "symbolSize": 400, "symbolStrokeWidth": 2}
     legend = alt.Legend(orient="top", **stroke) if len(labels) > 1 else None
     scale = alt.Scale(domain=list(labels), range=[dash(k) for k in range(len(labels))])
     return alt.StrokeDash("run:N", title="run", scale=scale, legend=legend)

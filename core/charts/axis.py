@@ -101,7 +101,9 @@ def failures(runs: Sequence[LabeledRun]) -> list[Failure]:
 def failure_of(label: str, result: RunResult, run_count: int) -> Failure | None:
     """Where ``result`` raised, diverged or was stopped; None for a finished run."""
     outcome = result.outcome
+    iteration: int | None  # stopped_at: None only for a run stopped before it started
     if outcome.status == Status.RAISED:
+        assert outcome.error is not None  # a raised run's outcome holds its error
         iteration = outcome.error.iteration
         detail, color = f"{outcome.error.type}: {outcome.error.message}", FAILURE_COLOR
     elif outcome.status == Status.DIVERGED:
@@ -111,6 +113,7 @@ def failure_of(label: str, result: RunResult, run_count: int) -> Failure | None:
     else:
         return None
     text = explain.summary(result)
+    assert iteration is not None  # summary() has just written it (and raised on a run that never started)
     # On a chart of several runs, the label must say whose failure it is.
     label_text = text if run_count <= 1 else f"{label}: {text}"
     return Failure(run=label, iteration=iteration, label=label_text, detail=detail, color=color)

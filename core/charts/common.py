@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -99,6 +100,14 @@ def sized(height: int) -> dict:
     subtitle or a legend; fitting only the width keeps every plot the same height.
     """
     return {"width": "container", "height": height, "autosize": alt.AutoSizeParams(type="fit-x", contains="padding")}
+
+
+def layered(*layers: alt.Chart, **properties: Any) -> alt.LayerChart:
+    """``alt.layer(*layers).properties(**properties)``, typed as the LayerChart it is here: alt.layer makes a
+    FacetChart only of layers that share a row, column or facet encoding, and no layer here has one."""
+    chart = alt.layer(*layers)
+    assert isinstance(chart, alt.LayerChart)
+    return chart.properties(**properties)
 
 
 def check_parameter(parameter: str) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from core.charts.analysis import distance_chart
-from core.charts.common import CURSOR_COLOR, HEIGHT, RUN_COLORS, downsample, exact, label_color, sized
+from core.charts.common import CURSOR_COLOR, HEIGHT, RUN_COLORS, downsample, exact, label_color, layered, sized
 from core.measure.verdict import Verdict
 
 # The sweep's verdicts, each its own colour and shape: told apart without colour too.
@@ -61,7 +61,7 @@ def sweep_chart(table: pd.DataFrame, limit: float | None, *, loss_words: str = "
             .properties(name="limit-words")
         )
     title = alt.TitleParams("Final loss by learning rate", subtitle="at the top: runs that did not finish")
-    return alt.layer(*layers).properties(title=title, **sized(HEIGHT + 60))
+    return layered(*layers, title=title, **sized(HEIGHT + 60))
 
 
 def distances_chart(distances: Sequence[tuple[str, pd.DataFrame]], near: float) -> alt.LayerChart:
@@ -92,7 +92,7 @@ def distances_chart(distances: Sequence[tuple[str, pd.DataFrame]], near: float) 
         .properties(name="near")
     )
     title = alt.TitleParams("Distance to the least-squares (m, b)", subtitle=f"dashed rule: {near:g}")
-    return alt.layer(lines, rule).properties(title=title, **sized(HEIGHT + 40))
+    return layered(lines, rule, title=title, **sized(HEIGHT + 40))
 
 
 def twins_chart(distance: pd.DataFrame) -> alt.LayerChart:

@@ -34,6 +34,7 @@ def ending(result: RunResult) -> str:
     """How the run ended, in a few words."""
     outcome = result.outcome
     if outcome.status == Status.RAISED:
+        assert outcome.error is not None  # a raised run's outcome holds its error
         return f"raised {outcome.error.type} at iteration {outcome.error.iteration:,}"
     if outcome.status == Status.DIVERGED:
         return f"diverged at iteration {outcome.stopped_at:,}"

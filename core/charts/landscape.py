@@ -19,6 +19,7 @@ from core.charts.common import (
     halo_text,
     hover_points,
     last_finite,
+    layered,
     run_color,
     sized,
 )
@@ -68,7 +69,7 @@ def landscape_chart(
     ]
     subtitle = alt.Undefined if at_iteration is None else f"large dots: (m, b) at iteration {at_iteration}"
     title = alt.TitleParams("Loss landscape: RMSE over (m, b)", subtitle=subtitle)
-    return alt.layer(*layers).properties(title=title, **sized(LANDSCAPE_HEIGHT))
+    return layered(*layers, title=title, **sized(LANDSCAPE_HEIGHT))
 
 
 def _cell_scale(values: np.ndarray) -> alt.Scale:

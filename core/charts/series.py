@@ -19,6 +19,7 @@ from core.charts.common import (
     downsample,
     exact,
     hover_points,
+    layered,
     log_spaced,
     loss_label,
     run_color,
@@ -78,7 +79,7 @@ def _iteration_chart(
         lines += series_layers(frame, encode, f"series-{k}", log_x)
     cursor = [] if at_iteration is None else _cursor_layers(runs, columns, fields, encode, at_iteration)
     marks = [layer for k, failure in enumerate(failed) for layer in failure_layers(failure, k, axis)]
-    return alt.layer(*lines, *cursor, *marks).properties(title=title, **sized(HEIGHT))
+    return layered(*lines, *cursor, *marks, title=title, **sized(HEIGHT))
 
 
 def _fields(columns: dict[str, str]) -> list[str]:

@@ -78,6 +78,7 @@ def _keep_frames(data: object) -> object:
             name = same or f"arrow-frame-{id(data)}-{len(frames)}"
             frames[name] = table
             return {"name": name}
+    assert _altair_transformer is not None  # Altair enables its "default" transformer when imported
     return _altair_transformer(data)
 
 
@@ -107,7 +108,8 @@ def _named_by_position(spec: dict) -> dict:
 
 def specified(chart: alt.TopLevelMixin) -> dict:
     """The spec Streamlit is handed: datasets named by position, sent as Arrow bytes."""
-    _capture.frames = frames = {}
+    frames: dict[str, pa.Table] = {}
+    _capture.frames = frames
     try:
         # Schema validation is a third of the cost; the chart functions' tests validate every kind.
         spec = chart.to_dict(validate=False)

@@ -114,6 +114,7 @@ def _data_words(config: LoopConfig, data: Dataset | None) -> str:
     """What the data cell makes."""
     if config.dataset in BUILTIN_DATASETS:
         return "500 people's daily screen time and hours of sleep, from the lesson's exact recipe."
+    assert data is not None  # build refuses a user's dataset without its data
     return f"Your own data, {len(data):,} rows, carried in the notebook."
 
 

@@ -167,6 +167,7 @@ def data_block(config: LoopConfig, data: Dataset | None) -> str:
     if config.dataset in SLEEP_RECIPES:
         block = RECIPE.format(sleep=SLEEP_RECIPES[config.dataset])
     else:
+        assert data is not None  # render_script and the notebook refuse a user's dataset without its data
         block = _carried(data, script_names(config, data))
     return block + (CHECK if checked(config) else "")
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from core.lesson.data import DEFAULT_DATASET
 
 
 class Update(StrEnum):
     """How the parameter update is written: its URL value, its statement, and its name in words."""
+
+    template: str
+    words: str
 
     IN_PLACE = "in-place", "{p} -= {lr}*{p}.grad", "in place"
     REASSIGN = "reassign", "{p} = {p} - {lr}*{p}.grad", "reassignment"
@@ -34,6 +38,11 @@ class Update(StrEnum):
 class Loss(StrEnum):
     """The loss the loop minimises: its URL value, its code, its trailing comment, and its name in words."""
 
+    code: str
+    comment: str
+    words: str
+    label: str
+
     RMSE = "rmse", "torch.sqrt(torch.mean((yhat - y)**2))", "# root mean square error", "root mean square error"
     MSE = "mse", "torch.mean((yhat - y)**2)", "# mean square error", "mean square error"
 
@@ -49,13 +58,17 @@ class Algorithm(StrEnum):
     """Which ``torch.optim`` optimizer does the update (with ``LoopConfig.optimizer`` on): its URL value,
     its class in ``torch.optim``, the keyword arguments it is given besides ``lr``, and its name in words."""
 
+    class_name: str
+    options: dict[str, float]
+    words: str
+
     SGD = "sgd", "SGD", (), "plain SGD"
     MOMENTUM = "momentum", "SGD", (("momentum", 0.9),), "SGD with momentum 0.9"
     ADAM = "adam", "Adam", (), "Adam"
     # Momentum that never fades: the accumulation bug (gradients never zeroed) in exact arithmetic.
     MOMENTUM_1 = "momentum-1", "SGD", (("momentum", 1), ("dampening", 0)), "SGD with momentum 1, no dampening"
 
-    def __new__(cls, value: str, class_name: str, options: tuple, words: str) -> Algorithm:
+    def __new__(cls, value: str, class_name: str, options: tuple[tuple[str, float], ...], words: str) -> Algorithm:
         member = str.__new__(cls, value)
         member._value_ = value
         member.class_name, member.options, member.words = class_name, dict(options), words
@@ -63,8 +76,9 @@ class Algorithm(StrEnum):
 
     def constructor(self, lr: str = "lr") -> str:
         """The optimizer's construction as code: ``torch.optim.SGD([m, b], lr=0.02, momentum=0.9)``."""
-        options = "".join(f", {name}={value!r}" for name, value in self.options.items())
-        return f"torch.optim.{self.class_name}([m, b], lr={lr}{options})"
+        # Not named `options`: mypy takes a local of an attribute's name in an enum for the attribute (final).
+        keywords = "".join(f", {name}={value!r}" for name, value in self.options.items())
+        return f"torch.optim.{self.class_name}([m, b], lr={lr}{keywords})"
 
 
 # Bounds a user may choose from; anything outside is refused, never clamped.
@@ -104,9 +118,10 @@ class LoopConfig:
     algorithm: Algorithm = Algorithm.SGD  # which torch.optim optimizer, with the optimizer on
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "update", Update(self.update))
-        object.__setattr__(self, "loss", Loss(self.loss))
-        object.__setattr__(self, "algorithm", Algorithm(self.algorithm))
+        # Each a lookup by value, which mypy checks against the members' __new__ (python/mypy#10573).
+        object.__setattr__(self, "update", Update(self.update))  # type: ignore[call-arg]
+        object.__setattr__(self, "loss", Loss(self.loss))  # type: ignore[call-arg]
+        object.__setattr__(self, "algorithm", Algorithm(self.algorithm))  # type: ignore[call-arg]
         for name in ("optimizer", "center"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"The {name} setting must be True or False, not {getattr(self, name)!r}.")
@@ -126,7 +141,7 @@ class LoopConfig:
         """Whether the code has a `for` loop (more than the lesson's single step)."""
         return self.iterations > 1
 
-    def with_changes(self, **changes: object) -> LoopConfig:
+    def with_changes(self, **changes: Any) -> LoopConfig:
         """A copy with some settings changed (validated again)."""
         return replace(self, **changes)
 

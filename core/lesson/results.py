@@ -111,6 +111,7 @@ class Outcome:
     def last_line(self) -> str:
         """The run's last printed line, as the command line prints it."""
         if self.status == Status.RAISED:
+            assert self.error is not None  # a raised run's outcome holds its error
             return f"{self.error.type}: {self.error.message} (iteration {self.error.iteration})"
         if self.status in (Status.DIVERGED, Status.STOPPED):
             return f"{self.status} at iteration {self.stopped_at}"

@@ -96,7 +96,9 @@ def stability_limit(data: Dataset, loss: Loss = Loss.RMSE, center: bool = False)
     Hessian's largest eigenvalue. None for the RMSE when the line fits exactly (a kink there, no Hessian)."""
     if loss is Loss.RMSE and least_squares(data).rmse == 0:
         return None
-    return float(2 / np.linalg.eigvalsh(hessian_at_optimum(data, Loss(loss), center))[-1])
+    # Loss(loss) is a lookup by value, which mypy checks against the members' __new__ (python/mypy#10573).
+    hessian = hessian_at_optimum(data, Loss(loss), center)  # type: ignore[call-arg]
+    return float(2 / np.linalg.eigvalsh(hessian)[-1])
 
 
 def limit_for(config: LoopConfig, data: Dataset) -> float | None:

@@ -34,6 +34,9 @@ ENVELOPE_FALL = 0.95  # the top of the loss's swings this much lower at the tail
 class Verdict(StrEnum):
     """What a run did, in one word (as ``python -m core --explain`` prints it), with its tone and phrase."""
 
+    tone: str
+    phrase: str
+
     CONVERGED = "converged", "success", "settles on the best line"
     DESCENDING = "descending", "warning", "is still descending"
     OSCILLATING = "oscillating", "warning", "swings without settling"
@@ -132,7 +135,9 @@ def measure(result: RunResult, best: Line) -> Measured:
     m = np.append(trajectory["m"].to_numpy(), outcome.final_m)
     b = np.append(trajectory["b"].to_numpy(), outcome.final_b)
     best_loss = own_loss(result.config, best.rmse)
-    losses = np.append(trajectory["loss"].to_numpy(), final_loss(result))
+    last_loss = final_loss(result)
+    assert last_loss is not None  # a finished run's outcome holds its final loss
+    losses = np.append(trajectory["loss"].to_numpy(), last_loss)
     # An exact fit has a best loss of 0: then the excess is measured against the starting loss.
     scale = best_loss if best_loss > 0 else max(float(losses[0]), np.finfo(float).tiny)
     return Measured(

@@ -201,7 +201,9 @@ class _Run:
 
     def statement_that_raised(self, error: Exception) -> Statement | None:
         """The learner's statement in ``_loop`` that raised ``error``; None if the engine's own code did."""
-        statement = _LOOP_STATEMENTS.get(error.__traceback__.tb_lineno)  # the line in _loop's frame
+        traceback = error.__traceback__
+        assert traceback is not None  # the error was raised and caught: it has one
+        statement = _LOOP_STATEMENTS.get(traceback.tb_lineno)  # the line in _loop's frame
         return Statement.STEP if statement is Statement.UPDATE and self.config.optimizer else statement
 
 

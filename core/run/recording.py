@@ -108,6 +108,7 @@ class Watcher:
 
     def record_facts(self, i, moment, m, b, yhat, x, y) -> None:
         """The lesson's tensor facts at one moment of iteration ``i``."""
+        m_dtype, x_dtype, yhat_dtype = (str(t.dtype).removeprefix("torch.") for t in (m, x, yhat))
         self.facts.append(
             TensorFacts(
                 iteration=i,
@@ -119,7 +120,7 @@ class Watcher:
                 yhat_retains_grad=yhat.retains_grad,
                 x_requires_grad=x.requires_grad,
                 y_requires_grad=y.requires_grad,
-                dtypes=tuple(str(t.dtype).removeprefix("torch.") for t in (m, x, yhat)),
+                dtypes=(m_dtype, x_dtype, yhat_dtype),
             )
         )
 
@@ -162,7 +163,8 @@ class Watcher:
         the recorded update still sends its gradient (None while ``m`` is still the starting leaf)."""
         if m is self.leaves[0]:
             return None
-        return tuple(None if leaf.grad is None else leaf.grad.item() for leaf in self.leaves)
+        m_grad, b_grad = (None if leaf.grad is None else leaf.grad.item() for leaf in self.leaves)
+        return m_grad, b_grad
 
     def trajectory(self) -> pd.DataFrame:
         """The recorded rows as a table with the lesson's dtypes."""

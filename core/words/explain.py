@@ -213,7 +213,7 @@ def limit_words(result: RunResult, data: Dataset | None) -> str:
     """The learning rate against the loop's stability limit, in words; empty without the data or a limit."""
     config = result.config
     limit = dynamics.settling_limit(config, data) if data is not None else None
-    if limit is None:
+    if data is None or limit is None:
         return ""
     side = "above" if config.lr > limit else "below"
     how = dynamics.mechanism(config)
@@ -361,6 +361,7 @@ def _where_the_gradient_went(result: RunResult) -> str:
 def raised_why(result: RunResult) -> str:
     """Why the run raised, in one sentence, from the facts recorded last before the error."""
     error = result.outcome.error
+    assert error is not None  # asked of raised runs only
     last = result.facts[-1] if result.facts else None
     m = last.m if last is not None else None
     if (error.statement, error.type) == (Statement.UPDATE, "RuntimeError") and m and m.is_leaf and m.requires_grad:
@@ -375,6 +376,7 @@ def raised_why(result: RunResult) -> str:
 def raised_explanation(result: RunResult) -> str:
     """Why the run raised, with each fact about `m` read from the facts recorded last before the error."""
     error = result.outcome.error
+    assert error is not None  # asked of raised runs only
     last = result.facts[-1] if result.facts else None
     m = last.m if last is not None else None
     code = _update_code(result.config)
@@ -393,6 +395,7 @@ def raised_explanation(result: RunResult) -> str:
             f"multiplying a number by `None`, not PyTorch's. {_where_the_gradient_went(result)}"
         ).strip()
     if (error.statement, error.type) == (Statement.BACKWARD, "RuntimeError") and m and not m.requires_grad:
+        assert last is not None  # m was read from it
         untracked = not (last.x_requires_grad or last.y_requires_grad)
         inputs = ", and `x` and `y` do not require grad either" if untracked else ""
         return (
@@ -414,6 +417,7 @@ def graded(guess: Verdict, result: RunResult, data: Dataset, looped: RunResult |
         return "right", f"Right: it {actual.phrase}."
     if looped is not None and guess == verdict.verdict(looped, data) == Verdict.RAISED:
         error = looped.outcome.error
+        assert error is not None  # a raised run's outcome holds its error
         return "partly", (
             f"Not as written: the code is a single step, and it runs; it {actual.phrase}. But put it in a loop and "
             f"the next iteration raises {error.type} (at iteration {error.iteration}), as shown below."
@@ -425,6 +429,7 @@ def summary(result: RunResult) -> str:
     """The outcome in a few words, for a table row or a chart mark."""
     outcome = result.outcome
     if outcome.status == Status.RAISED:
+        assert outcome.error is not None  # a raised run's outcome holds its error
         return f"{outcome.error.type} at iteration {outcome.error.iteration} ({outcome.error.statement})"
     if outcome.status in (Status.DIVERGED, Status.STOPPED):
         return f"{outcome.status} at iteration {outcome.stopped_at:,}"

@@ -44,6 +44,7 @@ def said(result: RunResult, data: Dataset, looped: RunResult | None = None) -> S
     """The verdict of ``result`` in words; ``looped`` (the same code as a loop) tells what a single step would do."""
     kind = verdict(result, data)
     if kind is Verdict.RAISED:
+        assert result.outcome.error is not None  # a raised run's outcome holds its error
         return Said(kind, f"**{result.outcome.error.type} raised** at {_where(result)}.", explain.raised_why(result))
     if kind is Verdict.STOPPED:
         outcome, total = result.outcome, result.config.iterations
@@ -63,6 +64,7 @@ def said(result: RunResult, data: Dataset, looped: RunResult | None = None) -> S
 def _where(result: RunResult) -> str:
     """Where a run raised: ``iteration 1, in the update of `m` and `b```."""
     error = result.outcome.error
+    assert error is not None  # asked of raised runs only
     return f"iteration {error.iteration:,}, in {STATEMENT_NAMES[error.statement]}"
 
 
@@ -84,7 +86,9 @@ def _finished_line(result: RunResult, kind: Verdict, run: Measured) -> str:
             f"{closest:,} to {figure(run.distance[-1])} after {iterations:,} iterations."
         )
     # The iterations are the settings' own (beside the line, and on every chart's axis): not said again.
-    loss = f"{result.config.loss.label} {figure(final_loss(result))}"
+    last_loss = final_loss(result)
+    assert last_loss is not None  # a finished run's outcome holds its final loss
+    loss = f"{result.config.loss.label} {figure(last_loss)}"
     return f"**{HEADWORDS[kind]}**: {loss}, {how_far(run.final_excess)}."
 
 
@@ -108,6 +112,7 @@ def _looped_why(looped: RunResult | None, data: Dataset) -> str:
         return "It is one step: nothing repeats it, so nothing settles or fails yet."
     kind = verdict(looped, data)
     if kind is Verdict.RAISED:
+        assert looped.outcome.error is not None  # a raised run's outcome holds its error
         return f"Looped, this code raises {looped.outcome.error.type} at {_where(looped)}."
     return f"Looped for {looped.config.iterations:,} iterations, this code {kind.phrase} ({kind})."
 

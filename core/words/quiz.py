@@ -81,6 +81,7 @@ def next_iteration_error(looped: RunResult) -> Question:
     options = [RUNS_CLEANLY, "TypeError", "RuntimeError"]
     if outcome.status is Status.RAISED:
         error = outcome.error
+        assert error is not None  # a raised run's outcome holds its error
         answer = error.type
         options += [answer] * (answer not in options)
         why = f"Looped, iteration {error.iteration} raised {error.type}: “{error.message}”. {_warned(looped)}"
@@ -138,6 +139,7 @@ def safe_update(outside: Mapping[str, RunResult]) -> Question:
 def _ended(result: RunResult) -> str:
     outcome = result.outcome
     if outcome.status is Status.RAISED:
+        assert outcome.error is not None  # a raised run's outcome holds its error
         return f"raised {outcome.error.type} at iteration {outcome.error.iteration}"
     return f"ran all {outcome.iterations_run:,} iterations"
 
@@ -180,10 +182,12 @@ def reassign_inside(result: RunResult) -> Question:
     outcome = result.outcome
     if outcome.status is not Status.RAISED:
         answer = REASSIGN_CHOICES[0]
-    elif outcome.error.statement is Statement.BACKWARD and outcome.error.iteration > 0:
-        answer = REASSIGN_CHOICES[1]
     else:
-        answer = REASSIGN_CHOICES[2]
+        assert outcome.error is not None  # a raised run's outcome holds its error
+        if outcome.error.statement is Statement.BACKWARD and outcome.error.iteration > 0:
+            answer = REASSIGN_CHOICES[1]
+        else:
+            answer = REASSIGN_CHOICES[2]
     after = next((f for f in result.facts if f.iteration == 0 and f.moment == "after update"), None)
     why = "" if after is None else f"After the first update `m.requires_grad` was {after.m.requires_grad}. "
     why += f"The loop {_ended(result)}" + (f": “{outcome.error.message}”." if outcome.error else ".")
@@ -193,5 +197,5 @@ def reassign_inside(result: RunResult) -> Question:
 
 def score(questions: list[Question], choices: Mapping[str, str | None]) -> tuple[int, int]:
     """How many of the answered questions are right, and how many were answered."""
-    answered = [q for q in questions if choices.get(q.key) is not None]
-    return sum(q.graded(choices[q.key])[0] for q in answered), len(answered)
+    answered = [(q, choice) for q in questions if (choice := choices.get(q.key)) is not None]
+    return sum(q.graded(choice)[0] for q, choice in answered), len(answered)
