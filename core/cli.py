@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sweep-lr", metavar="LO:HI:N", help="run at N learning rates from LO to HI (log spaced), one row each"
     )
+    parser.add_argument(
+        "--run-file",
+        metavar="FILE",
+        help="run your own draft from FILE in the sandbox (screentime and sleep are given) and say which "
+        "bug it has: exit 0 finished, 1 raised or diverged, 2 refused",
+    )
     parser.add_argument("--notebook", metavar="PATH", help="write these settings as a Jupyter notebook to PATH")
     parser.add_argument(
         "--explain",
@@ -142,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rates = parse_sweep(args.sweep_lr) if args.sweep_lr is not None else None
     except ConfigError as error:
         parser.error(str(error))
+    if args.run_file is not None:
+        return _run_file(parser, args.run_file, args.dataset or SOLUTION.dataset)
     if args.notebook is not None:
         return _write_notebook(parser, config, args.notebook, args.print_first)
     if rates is not None:
@@ -161,6 +169,35 @@ def explained(result: RunResult) -> str:
     data = load_builtin(result.config.dataset)
     looped = None if result.config.loops else engine.run(result.config.with_changes(iterations=SOLUTION.iterations))
     return headline.outcome_words(result, data, looped)
+
+
+def _run_file(parser: argparse.ArgumentParser, path: str, dataset: str) -> int:
+    """Run a learner's draft in the sandbox; print its output, its diagnosis and its verdict."""
+    from core.code import diagnosis
+    from core.serve.checking import check
+    from core.serve.sandbox import SandboxService
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            code = file.read()
+    except (OSError, UnicodeDecodeError) as error:
+        parser.error(f"--run-file cannot read {path!r}: {getattr(error, 'strerror', None) or error}")
+    checked = check(code, load_builtin(dataset), SandboxService(running=1, keep_spare=False))
+    if checked.refusal is not None:
+        print(f"refused: {checked.refusal}")
+        return 2
+    record = checked.record
+    print(record["printed"], end="")
+    raised = record.get("error")
+    if raised:
+        line = f" (line {raised['line']})" if raised.get("line") else ""
+        print(f"{raised['type']}: {raised['message']}{line}")
+    assert checked.diagnosis is not None and checked.verdict is not None
+    print(f"diagnosis: {checked.diagnosis.key}")
+    print(f"verdict: {checked.verdict}")
+    for sentence in diagnosis.said(checked.diagnosis, code, record):
+        print(sentence.replace("**", ""))
+    return 1 if checked.verdict in (Verdict.RAISED, Verdict.DIVERGED) else 0
 
 
 def _write_notebook(parser: argparse.ArgumentParser, config: LoopConfig, path: str, print_first: int) -> int:

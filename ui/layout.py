@@ -26,6 +26,7 @@ PAGES = [
     ("pages/3_Compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/4_Data.py", "Your data", ":material/upload_file:"),
     ("pages/5_Convergence.py", "Why it is slow", ":material/speed:"),
+    ("pages/6_Draft.py", "Your draft", ":material/edit_note:"),
 ]
 
 

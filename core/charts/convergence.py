@@ -16,7 +16,7 @@ from core.charts.common import CURSOR_COLOR, HEIGHT, RUN_COLORS, downsample, exa
 from core.measure.verdict import Verdict
 
 # The sweep's verdicts, each its own colour and shape: told apart without colour too.
-VERDICT_ORDER = [str(kind) for kind in Verdict]
+VERDICT_ORDER = [str(kind) for kind in Verdict if kind is not Verdict.ELSEWHERE]  # the Lab's loops never say it
 VERDICT_COLORS = ["#009e73", "#0072b2", "#e69f00", "#d62728", "#7f7f7f", "#56b4e9", "#cc79a7"]
 NOT_FINISHED_ABOVE = 1.25  # a run with no final loss is drawn this far above the highest final loss
 

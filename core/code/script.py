@@ -229,3 +229,18 @@ def _script_doc(config: LoopConfig, print_first: int, data: Dataset | None) -> s
         f"error that ended the run (and exits with status 1): what {command} for these settings.",
     ]
     return "\n\n".join(textwrap.fill(paragraph, width=92) for paragraph in paragraphs) + "\n"
+
+
+def render_draft(code: str, data: Dataset) -> str:
+    """A learner's own draft as a file that runs on its own: the data it ran on, then the draft as written.
+
+    The arrays are ``screentime`` and ``sleep`` whatever the data, as the sandbox gives them.
+    """
+    if data.key in SLEEP_RECIPES:
+        imports, block = "", RECIPE.format(sleep=SLEEP_RECIPES[data.key])
+        on = f"the lesson's {BUILTIN_DATASETS[data.key][0].lower()}{BUILTIN_DATASETS[data.key][1:]}"
+    else:
+        imports, block = "import io\n\n", _carried(data, LESSON_NAMES)
+        on = f"your own data ({len(data):,} rows, carried in this file)"
+    doc = f"Your own draft, written in Gradient Descent Drafts, on {on}. Run it with `python` and this file's name."
+    return f'"""{textwrap.fill(doc, width=92)}\n"""\n\n{imports}import numpy as np\n\n{block}\n\n{code.rstrip()}\n'

@@ -44,6 +44,8 @@ class Verdict(StrEnum):
     RAISED = "raised", "error", "raises an error"
     ONE_STEP = "one step", "info", "stops after one step"
     STOPPED = "stopped", "warning", "was stopped"
+    # Only a learner's own draft (``seen``): a loop that stops moving where its own loss, not the RMSE, is least.
+    ELSEWHERE = "settled elsewhere", "warning", "settles, but not on the best line"
 
     def __new__(cls, value: str, tone: str, phrase: str) -> Verdict:
         member = str.__new__(cls, value)
@@ -83,6 +85,12 @@ class Measured:
             return True
         quarter = max(1, len(tail) // 4)
         return bool(np.max(tail[-quarter:]) < ENVELOPE_FALL * np.max(tail[:quarter]))
+
+    def rising(self) -> bool:
+        """Whether the loss climbs: at nearly every step of the tail, and far above where it started."""
+        tail = self.excess[-self.tail :]
+        steps = np.diff(tail)
+        return bool(len(steps) > 0 and np.mean(steps > 0) >= FALLING_SHARE and self.excess[-1] > 2 * self.excess[0] + 1)
 
     def flat(self) -> bool:
         """Whether the loss stopped moving over the tail (a float32 floor, not a descent)."""
@@ -198,6 +206,44 @@ def _finished(result: RunResult, data: Dataset, run: Measured) -> Verdict:
     # It could settle, yet it neither closes in nor stays: the RMSE's curvature varies, so a loop that is
     # stable at the line can still circle it (momentum 0.9 on a 3-cycle, seen on centred uploads).
     return Verdict.OSCILLATING
+
+
+def seen(result: RunResult, data: Dataset) -> Verdict:
+    """The verdict from the trajectory alone, for a loop whose update no iteration map describes (a
+    learner's own draft with a bug the Lab's switches do not make): grown without bound, within the
+    tolerance of the best line and staying, still falling, or neither."""
+    status = result.outcome.status
+    if status in ENDED_BY:
+        return ENDED_BY[status]
+    if len(result.trajectory) < 2:
+        return Verdict.ONE_STEP
+    run = measure_by_line(result, least_squares(data), data)
+    if run.growing() or run.rising() or not np.all(np.isfinite(run.excess)):
+        return Verdict.DIVERGED
+    if run.final_excess <= CONVERGED_WITHIN and float(np.max(run.excess[-run.tail :])) <= CONVERGED_WITHIN:
+        return Verdict.CONVERGED
+    if run.falling():
+        return Verdict.DESCENDING
+    return Verdict.ELSEWHERE if run.flat() else Verdict.OSCILLATING
+
+
+def measure_by_line(result: RunResult, best: Line, data: Dataset) -> Measured:
+    """``measure`` with each iteration's loss the RMSE of its (m, b) on the data, not the loss the loop
+    recorded: a learner's loss may not be the RMSE it says it is (a target of the wrong shape)."""
+    trajectory, outcome = result.trajectory, result.outcome
+    m = np.append(trajectory["m"].to_numpy(), outcome.final_m)
+    b = np.append(trajectory["b"].to_numpy(), outcome.final_b)
+    x, y = np.asarray(data.x, dtype=np.float64), np.asarray(data.y, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        losses = np.sqrt(np.mean((np.outer(m, x) + b[:, None] - y) ** 2, axis=1))
+    scale = best.rmse if best.rmse > 0 else max(float(losses[0]), np.finfo(float).tiny)
+    return Measured(
+        distance=np.hypot(m - best.m, b - best.b),
+        excess=(losses - best.rmse) / scale,
+        tail=min(len(m), max(MIN_TAIL, int(len(m) * TAIL_SHARE))),
+        best_loss=best.rmse,
+        optimum_size=float(np.hypot(best.m, best.b)),
+    )
 
 
 def _approaching(config: LoopConfig, how: dynamics.Mechanism, run: Measured) -> bool:
