@@ -40,7 +40,12 @@ def _zeroed_before_update(code: str) -> str:
 
 
 def _integer_parameters(code: str) -> str:
-    return code.replace(", dtype=torch.float32", "")
+    """``torch.tensor([0], requires_grad=True)``: a whole starting value, no floating dtype."""
+    return re.sub(
+        r"torch\.tensor\(\[(-?\d+)(?:\.0)?\], requires_grad=True, dtype=torch\.float32\)",
+        r"torch.tensor([\1], requires_grad=True)",
+        code,
+    )
 
 
 def _missing_requires_grad(code: str) -> str:

@@ -41,12 +41,12 @@ def catalogue(reading: Reading) -> dict[str, str]:
     return codes
 
 
-def _error_early(record: dict) -> tuple[str, int] | None:
-    """The run's error as (type, iteration) if it came within the compared iterations."""
+def _error_early(record: dict) -> tuple[str, str, int] | None:
+    """The run's error as (type, message, iteration) if it came within the compared iterations."""
     error = record.get("error")
     if record.get("status") != "raised" or not error or int(error.get("iteration") or 0) >= PREFIX:
         return None
-    return str(error["type"]), int(error["iteration"])
+    return str(error["type"]), str(error["message"]), int(error["iteration"])
 
 
 def behaves_alike(one: dict, other: dict) -> bool:

@@ -154,8 +154,9 @@ def _rows(rows: object) -> list[list[float]]:
 class SandboxService:
     """The server's sandboxes: one warm and waiting, at most ``SANDBOXES`` running."""
 
-    def __init__(self, running: int = SANDBOXES, keep_spare: bool = True) -> None:
+    def __init__(self, running: int = SANDBOXES, keep_spare: bool = True, cpu_seconds: int = CPU_SECONDS) -> None:
         self.keep_spare = keep_spare  # the command line runs one draft: no spare to start
+        self.cpu_seconds = cpu_seconds
         self._lock = threading.Lock()
         self._turns = threading.Semaphore(running)
         self._spare: _Sandbox | None = None
@@ -182,7 +183,7 @@ class SandboxService:
             "y": np.asarray(y, dtype=np.float64).tolist(),
             "catalogue": catalogue,
             "prefix": prefix,
-            "cpu_seconds": CPU_SECONDS,
+            "cpu_seconds": self.cpu_seconds,
             "memory_bytes": MEMORY_BYTES,
         }
         with self._turns:
