@@ -28,7 +28,7 @@ PAIRED = 0.6  # how alike (difflib's ratio) a line and the solution's must be to
 Names = tuple[str, str]  # what the code calls the data's two arrays: x's, then y's
 LESSON_NAMES: Names = ("screentime", "sleep")
 FALLBACK_NAMES: Names = ("x_data", "y_data")
-MAX_NAME = 30
+MAX_IDENTIFIER = 30  # characters of an array's name made from a column name; a longer one falls back
 # Names the lesson's code and the script use for themselves, and Python's own: a column may not take them.
 _TAKEN = frozenset(
     {"m", "b", "x", "y", "i", "torch", "loss", "yhat", "optimizer", "np", "io", "sys", "math", "warnings"}
@@ -55,7 +55,7 @@ def array_names(data: Dataset | None) -> Names:
 def _identifier(label: str) -> str | None:
     """A column name as a lower-case Python identifier ("Hours studied" -> "hours_studied"), or None."""
     name = re.sub(r"\W+", "_", label.strip().lower()).strip("_")
-    usable = name.isidentifier() and len(name) <= MAX_NAME and unicodedata.normalize("NFKC", name) == name
+    usable = name.isidentifier() and len(name) <= MAX_IDENTIFIER and unicodedata.normalize("NFKC", name) == name
     return name if usable and name not in _TAKEN else None
 
 
@@ -72,8 +72,8 @@ class Line(NamedTuple):
         return f"{code.ljust(column - 1)} {self.comment}" if self.comment else code
 
 
-def number(value: float) -> str:
-    """A literal as the lesson writes it: 0 for zero, else the float's shortest repr."""
+def literal(value: float) -> str:
+    """A number as the lesson's code writes it: 0 for zero, else the float's shortest repr."""
     return "0" if value == 0 else repr(float(value))
 
 
@@ -100,8 +100,8 @@ def _lines(config: LoopConfig, names: Names) -> list[Line]:
 def program(config: LoopConfig, names: Names = LESSON_NAMES) -> list[Line]:
     """The lesson's code after its import: the tensors, then the step or the loop."""
     lines = [
-        Line(0, f"m = torch.tensor([{number(config.m0)}], requires_grad=True, dtype=torch.float32)"),
-        Line(0, f"b = torch.tensor([{number(config.b0)}], requires_grad=True, dtype=torch.float32)"),
+        Line(0, f"m = torch.tensor([{literal(config.m0)}], requires_grad=True, dtype=torch.float32)"),
+        Line(0, f"b = torch.tensor([{literal(config.b0)}], requires_grad=True, dtype=torch.float32)"),
         Line(0, f"x = torch.from_numpy({names[0]})"),
         Line(0, f"y = torch.from_numpy({names[1]})"),
     ]
