@@ -228,11 +228,11 @@ def test_draft_1_is_not_a_leaf_because_autograd_recorded_it():
 def test_a_guess_of_an_error_for_draft_1_is_graded_by_the_draft_as_written():
     data = load_builtin("solution")
     one_step, looped = result_of(DRAFTS["1"]), twice(DRAFTS["1"])
-    grade, words = explain.graded(Verdict.RAISED, one_step, data, looped)
+    grade, words = explain.graded_guess(Verdict.RAISED, one_step, data, looped)
     assert grade == "partly" and "it stops after one step" in words
     assert f"raises {looped.outcome.error.type} (at iteration 1)" in words
-    assert explain.graded(Verdict.ONE_STEP, one_step, data, looped)[0] == "right"
-    assert explain.graded(Verdict.CONVERGED, one_step, data, looped)[0] == "wrong"
+    assert explain.graded_guess(Verdict.ONE_STEP, one_step, data, looped)[0] == "right"
+    assert explain.graded_guess(Verdict.CONVERGED, one_step, data, looped)[0] == "wrong"
 
 
 # --- words true of any tensor, checked against torch itself ----------------------------------------

@@ -1,7 +1,7 @@
 """A chart as the spec Streamlit is handed: its words too, built where the server's interpreter is not.
 
 ``specified(chart)`` converts an Altair chart to its Vega-Lite spec, with its datasets named
-by their place and sent as Arrow bytes; ``drawn(chart, args, options)`` calls a chart function
+by their place and sent as Arrow bytes; ``draw(chart, args, options)`` calls a chart function
 and returns that spec with the chart in words (``describe``). Pure: the drawing processes
 (``core.serve.drawing``) call it for the server, and the server itself when none is ready.
 """
@@ -131,7 +131,7 @@ class Drawn(NamedTuple):
     words: str
 
 
-def drawn(chart: Callable[..., alt.TopLevelMixin], args: tuple, options: dict) -> Drawn:
+def draw(chart: Callable[..., alt.TopLevelMixin], args: tuple, options: dict) -> Drawn:
     """``chart(*args, **options)`` as its spec and its words."""
     return Drawn(specified(chart(*args, **options)), describe(chart, *args, **options))
 

@@ -406,7 +406,7 @@ def raised_explanation(result: RunResult) -> str:
     return f"The `{error.statement}` statement raised {error.type} at iteration {error.iteration}."
 
 
-def graded(guess: Verdict, result: RunResult, data: Dataset, looped: RunResult | None = None) -> tuple[str, str]:
+def graded_guess(guess: Verdict, result: RunResult, data: Dataset, looped: RunResult | None = None) -> tuple[str, str]:
     """A prediction graded by what torch did to the code as written: ("right" | "partly" | "wrong", the words).
 
     ``looped`` is the same code run as a loop, for a single step: an error it raises at its next
