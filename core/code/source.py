@@ -13,6 +13,7 @@ import difflib
 import keyword
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from core.lesson.data import Dataset
@@ -144,15 +145,18 @@ def render_marked(config: LoopConfig, names: Names = LESSON_NAMES) -> str:
     only the bugs are marked, not the settings or the choice of writing it with torch.optim.
     """
     ours, theirs = _lines(config, names), _lines(_solution_like(config), names)
+    marked: list[str] = []
+    for their_block, our_block, same in _blocks(theirs, ours):
+        marked += [line.text() for line in our_block] if same else _marked_block(their_block, our_block, config)
+    return "\n".join(marked) + "\n"
+
+
+def _blocks(theirs: list[Line], ours: list[Line]) -> Iterator[tuple[list[Line], list[Line], bool]]:
+    """Our lines in blocks, each with the solution's block it stands for and whether the two are the same."""
     # Compare statements, not indentation: a single step is the loop's body without the loop.
     matcher = difflib.SequenceMatcher(a=[line.code for line in theirs], b=[line.code for line in ours], autojunk=False)
-    marked: list[str] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            marked += [line.text() for line in ours[j1:j2]]
-        else:
-            marked += _marked_block(theirs[i1:i2], ours[j1:j2], config)
-    return "\n".join(marked) + "\n"
+        yield theirs[i1:i2], ours[j1:j2], tag == "equal"
 
 
 def _solution_like(config: LoopConfig) -> LoopConfig:
@@ -166,15 +170,19 @@ def _solution_like(config: LoopConfig) -> LoopConfig:
 
 def _marked_block(theirs: list[Line], ours: list[Line], config: LoopConfig) -> list[str]:
     """Lines that differ: ours, each with the solution's line it stands for, and what the solution has besides."""
-    marked, pairs, waiting = [], _pairs(theirs, ours), 0
+    pairs = _pairs(theirs, ours)
+    marked: list[str] = []
+    shown = 0  # the solution's lines before this one are accounted for
     for j, line in enumerate(ours):
+        code = Line(line.depth, line.code).text()  # its comment gives way to the mark
         if j not in pairs:
-            marked.append(f"{Line(line.depth, line.code).text()}  {EXTRA}")
+            marked.append(f"{code}  {EXTRA}")
             continue
-        marked += [_missing(missing, config) for missing in theirs[waiting : pairs[j]]]
-        marked.append(f"{Line(line.depth, line.code).text()}  {MARK} {theirs[pairs[j]].code}")
-        waiting = pairs[j] + 1
-    return marked + [_missing(missing, config) for missing in theirs[waiting:]]
+        i = pairs[j]
+        marked += [_missing(missing, config) for missing in theirs[shown:i]]
+        marked.append(f"{code}  {MARK} {theirs[i].code}")
+        shown = i + 1
+    return marked + [_missing(missing, config) for missing in theirs[shown:]]
 
 
 def _pairs(theirs: list[Line], ours: list[Line]) -> dict[int, int]:
