@@ -63,7 +63,7 @@ def feedback(question: quiz.Question, choice: str) -> None:
 
 def verdict(guess: Verdict, result: RunResult, looped: RunResult | None) -> None:
     """The prediction graded by what torch did to the draft as written (and, for a single step, looped)."""
-    grade, words = explain.graded(guess, result, data, looped)
+    grade, words = explain.graded_guess(guess, result, data, looped)
     {"right": st.success, "partly": st.info, "wrong": st.warning}[grade](words)
 
 

@@ -66,7 +66,7 @@ st.header("The shape of the loss")
 pair = [("x as it is", base.with_changes(center=False)), ("x centred", base.with_changes(center=True))]
 measured = [(label, runs.run(config, data, label)) for label, config in pair]
 distances = [(label, convergence.distance_to_optimum(result, best)) for label, result in measured]
-chart_view.show(charts.distances_chart, distances, convergence.NEAR)
+chart_view.show(charts.distance_to_optimum_chart, distances, convergence.NEAR)
 for column, (label, result) in zip(st.columns(2), measured, strict=True):
     found = convergence.convergence(result, best)
     column.metric(f"Iterations to within {convergence.NEAR:g}, {label}", convergence.within_words(result, found))

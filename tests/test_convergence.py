@@ -16,7 +16,7 @@ from core.lesson.results import Status
 from core.measure import analysis, convergence
 from core.run import engine
 from tests.test_cli import run_cli
-from tests.test_source import engine_ending, execute
+from tests.test_source import engine_ended, execute
 
 DATA = load_builtin("solution")
 BEST = least_squares(DATA)
@@ -149,7 +149,7 @@ def test_the_code_shown_ends_exactly_as_the_engine(run, config):
     if outcome.status is Status.DIVERGED:  # render() has no check: the code ran on to non-finite numbers
         assert ended[0] == "finished" and not math.isfinite(ended[1] * ended[2])
         return
-    assert ended == engine_ending(outcome)  # bit for bit
+    assert ended == engine_ended(outcome)  # bit for bit
     assert warned == [w.message for w in outcome.warnings]
     assert render_marked(config).count("# solution:") == render_marked(config.with_changes(loss=Loss.RMSE)).count(
         "# solution:"

@@ -10,7 +10,7 @@ import signal
 import pytest
 
 from core import charts
-from core.charts.spec import drawn
+from core.charts.spec import draw
 from core.lesson.data import load_builtin
 from core.lesson.drafts import LESSON_DRAFTS, SOLUTION
 from core.lesson.results import Outcome, Status
@@ -41,7 +41,7 @@ def draws_away(pool: drawing.DrawingPool, chart, args, options) -> drawing.Drawn
 def test_the_labs_charts_drawn_away_are_the_charts_drawn_here(pool, run, name):
     runs = [("this run", run(LESSON_DRAFTS[name].config))]
     for chart, args, options in grid_charts(runs, DATA, log_x=True, at_iteration=1):
-        assert draws_away(pool, chart, args, options) == drawn(chart, args, options)
+        assert draws_away(pool, chart, args, options) == draw(chart, args, options)
 
 
 def test_a_live_frame_drawn_away_is_the_frame_drawn_here(pool, run):
@@ -53,7 +53,7 @@ def test_a_live_frame_drawn_away_is_the_frame_drawn_here(pool, run):
     )
     call = (charts.loss_chart, ([("this run", running)],), {"log_x": True})
     away = draws_away(pool, *call)
-    assert away == drawn(*call)
+    assert away == draw(*call)
     assert "120" in away.words  # the words speak of the iterations run so far
 
 
@@ -66,7 +66,7 @@ def test_a_chart_that_raises_raises_here_as_it_would_have(pool, run):
 def test_a_call_that_cannot_be_sent_is_drawn_here(pool):
     before = dict(pool.counts)
     result = pool.draw(lambda data: charts.fit_chart(data, []), (DATA,), {})
-    assert result.spec == drawn(charts.fit_chart, (DATA, []), {}).spec
+    assert result.spec == draw(charts.fit_chart, (DATA, []), {}).spec
     assert pool.counts["here"] == before.get("here", 0) + 1
 
 
@@ -75,8 +75,8 @@ def test_a_drawing_process_that_dies_is_replaced(pool, run):
     os.kill(killed, signal.SIGKILL)
     call = (charts.parameter_chart, ([("this run", run(SOLUTION))], "b"), {})
     # Here if the call reached it before it ended, away in a new process otherwise: the same chart.
-    assert pool.draw(*call) == drawn(*call)
-    assert draws_away(pool, *call) == drawn(*call)  # by now in a new drawing process
+    assert pool.draw(*call) == draw(*call)
+    assert draws_away(pool, *call) == draw(*call)  # by now in a new drawing process
     (replacement,) = pool.pool.workers
     assert replacement.pid != killed
 
@@ -91,7 +91,7 @@ def test_drawing_runs_below_the_server(pool):
 def test_without_drawing_processes_the_server_draws_every_chart():
     pool = drawing.DrawingPool(0)
     call = (charts.fit_chart, (DATA, []), {})
-    assert pool.draw(*call) == drawn(*call)
+    assert pool.draw(*call) == draw(*call)
     assert pool.counts == {"here": 1}
 
 

@@ -27,8 +27,7 @@ from core.lesson.results import ParamFacts, RunResult, Status, TensorFacts
 from core.measure import analysis, verdict
 from core.measure.verdict import Verdict
 from core.run import engine
-from core.words import explain, headline
-from ui.views import FACT_EXPLANATIONS
+from core.words import explain, headline, tensors
 
 DATASETS = ("solution", "problem")
 LOOPS = (1, 3, 60)  # a single step; a loop whose every iteration's facts are recorded; one long enough to swing
@@ -181,7 +180,7 @@ def test_every_sentence_states_only_what_the_run_recorded(dataset):
         else:
             assert not re.search(FACT_WORDS, text), text
         # The first update, in the outcome of a single step.
-        first = explain.after_first_update(result)
+        first = tensors.after_first_update(result)
         check_run_claims(first, result)
         if "after update" in moments(result, 0):
             # Leaf or not, memory, and .grad: each stated, each true.
@@ -191,13 +190,13 @@ def test_every_sentence_states_only_what_the_run_recorded(dataset):
         for iteration in sorted({facts.iteration for facts in result.facts}):
             at = moments(result, iteration)
             if "after update" in at:
-                sentence = explain.update_sentence(config, at["after update"], at.get("before update"))
+                sentence = tensors.update_sentence(config, at["after update"], at.get("before update"))
                 assert check_param_claims(sentence, at["after update"].m, result) >= 3, sentence
                 check_run_claims(sentence, result)
                 if "still" in sentence:
                     assert at["before update"].m.is_leaf
             for facts in at.values():
-                check_yhat_sentence(explain.yhat_sentence(facts), facts)
+                check_yhat_sentence(tensors.yhat_sentence(facts), facts)
 
 
 def check_yhat_sentence(sentence: str, facts: TensorFacts) -> None:
@@ -215,12 +214,12 @@ def check_yhat_sentence(sentence: str, facts: TensorFacts) -> None:
 
 def test_a_data_update_is_described_as_new_memory_not_in_place():
     """The sentence the issue quotes: `m.data = ...` keeps m a leaf, in new memory."""
-    text = explain.after_first_update(result_of(SOLUTION.with_changes(iterations=1, update=Update.DATA)))
+    text = tensors.after_first_update(result_of(SOLUTION.with_changes(iterations=1, update=Update.DATA)))
     assert "still a leaf that requires grad" in text and "in new memory" in text and "in place" not in text
 
 
 def test_draft_1_is_not_a_leaf_because_autograd_recorded_it():
-    text = explain.after_first_update(result_of(DRAFTS["1"]))
+    text = tensors.after_first_update(result_of(DRAFTS["1"]))
     assert "not a leaf: autograd recorded the operation that made it, so it has a `grad_fn` (`SubBackward0`)" in text
     assert "copy" not in text
 
@@ -228,11 +227,11 @@ def test_draft_1_is_not_a_leaf_because_autograd_recorded_it():
 def test_a_guess_of_an_error_for_draft_1_is_graded_by_the_draft_as_written():
     data = load_builtin("solution")
     one_step, looped = result_of(DRAFTS["1"]), twice(DRAFTS["1"])
-    grade, words = explain.graded(Verdict.RAISED, one_step, data, looped)
+    grade, words = explain.graded_guess(Verdict.RAISED, one_step, data, looped)
     assert grade == "partly" and "it stops after one step" in words
     assert f"raises {looped.outcome.error.type} (at iteration 1)" in words
-    assert explain.graded(Verdict.ONE_STEP, one_step, data, looped)[0] == "right"
-    assert explain.graded(Verdict.CONVERGED, one_step, data, looped)[0] == "wrong"
+    assert explain.graded_guess(Verdict.ONE_STEP, one_step, data, looped)[0] == "right"
+    assert explain.graded_guess(Verdict.CONVERGED, one_step, data, looped)[0] == "wrong"
 
 
 # --- words true of any tensor, checked against torch itself ----------------------------------------
@@ -250,9 +249,9 @@ def test_the_row_meanings_are_what_torch_does():
     (computed * 3).sum().backward()
     # backward() fills the .grad of leaves that require grad, and of nothing else.
     assert m.grad is not None and x.grad is None and not computed.retains_grad
-    assert "leaves that require grad" in FACT_EXPLANATIONS["is_leaf"]
-    assert "made while autograd was not recording" in FACT_EXPLANATIONS["is_leaf"]
-    assert "a non-leaf, or one that does not require grad" in FACT_EXPLANATIONS[".grad"]
+    assert "leaves that require grad" in tensors.FACT_EXPLANATIONS["is_leaf"]
+    assert "made while autograd was not recording" in tensors.FACT_EXPLANATIONS["is_leaf"]
+    assert "a non-leaf, or one that does not require grad" in tensors.FACT_EXPLANATIONS[".grad"]
 
 
 def test_the_memory_row_tells_the_three_updates_apart():
@@ -273,7 +272,7 @@ def test_the_memory_row_tells_the_three_updates_apart():
     assert update(Update.IN_PLACE) == (True, True)
     assert update(Update.REASSIGN) == (False, False)
     assert update(Update.DATA) == (True, False)
-    meaning = FACT_EXPLANATIONS["data_ptr() changed"]
+    meaning = tensors.FACT_EXPLANATIONS["data_ptr() changed"]
     assert "reassignment makes a new tensor in new memory" in meaning
     assert "through .data keeps the tensor but gives it new memory" in meaning
     assert "in-place update keeps both" in meaning

@@ -27,17 +27,17 @@ def specs(run):
 
 
 def test_svg_draws_the_chart_with_its_title_and_data(specs):
-    drawn = export.svg(specs[1])
-    assert drawn.lstrip().startswith("<svg") and drawn.rstrip().endswith("</svg>")
-    assert "Loss (RMSE) over iterations" in drawn and "iteration (log scale)" in drawn
-    width = float(re.search(r'<svg[^>]* width="([0-9.]+)"', drawn).group(1))
+    svg_text = export.svg(specs[1])
+    assert svg_text.lstrip().startswith("<svg") and svg_text.rstrip().endswith("</svg>")
+    assert "Loss (RMSE) over iterations" in svg_text and "iteration (log scale)" in svg_text
+    width = float(re.search(r'<svg[^>]* width="([0-9.]+)"', svg_text).group(1))
     assert width >= export.EXPORT_WIDTH  # the plot's width, then its axis and padding
 
 
 def test_png_is_a_png_at_twice_the_width(specs):
-    drawn = export.png(specs[0])
-    assert drawn[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", drawn[16:24])  # the IHDR chunk
+    png_bytes = export.png(specs[0])
+    assert png_bytes[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png_bytes[16:24])  # the IHDR chunk
     assert width >= export.PNG_SCALE * export.EXPORT_WIDTH and height > export.PNG_SCALE * charts.HEIGHT
 
 
@@ -132,6 +132,6 @@ def test_a_refusal_is_logged_as_one_line_and_said_beside_the_button():
 def test_a_saved_chart_is_drawn_on_white_whatever_the_pages_theme(specs):
     """The page may be dark; slides and paper are light: the file's first shape is a white ground."""
     dark = {**specs[1], "config": {**specs[1].get("config", {}), "background": "#0e1117"}}
-    drawn = export.svg(dark)
-    ground = re.search(r'<rect[^>]*class="background"[^>]*>|<rect[^>]*fill="([^"]+)"', drawn)
+    svg_text = export.svg(dark)
+    ground = re.search(r'<rect[^>]*class="background"[^>]*>|<rect[^>]*fill="([^"]+)"', svg_text)
     assert ground is not None and ("white" in ground.group(0) or "#ffffff" in ground.group(0).lower()), ground

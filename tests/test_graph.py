@@ -1,4 +1,4 @@
-"""The autograd graph, as torch builds it, recorded by the engine as DOT text."""
+"""The autograd graph, as torch builds it, recorded by the engine as data and drawn as DOT text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 
 from core.lesson.drafts import DRAFTS, SOLUTION
 from core.run import engine
-from core.run.graph import graph_dot
+from core.run.graph import autograd_graph
 from core.words import graph_reading
 
 NODE = re.compile(r'^\s*(\w+) \[label="((?:[^"\\]|\\.)*)"(.*)\];$')
@@ -100,7 +100,7 @@ def test_a_run_that_raises_in_backward_records_no_graph_for_that_iteration(run):
 def test_a_shared_node_is_declared_once_with_one_edge_per_use():
     m = torch.tensor([2.0], requires_grad=True)
     square = m * m  # MulBackward0 uses m twice: two edges to one AccumulateGrad
-    labels, edges, _ = parse(graph_dot(square + m, {id(m): "m"}, "z"))
+    labels, edges, _ = parse(autograd_graph(square + m, {id(m): "m"}, "z").dot())
     assert sorted(labels.values()) == ["AddBackward0", "MulBackward0", "leaf m\\nAccumulateGrad", "z"]
     (leaf,) = [n for n, label in labels.items() if label.startswith("leaf")]
     assert sorted(labels[p] for p in parents(edges, leaf)) == ["AddBackward0", "MulBackward0", "MulBackward0"]
@@ -108,15 +108,15 @@ def test_a_shared_node_is_declared_once_with_one_edge_per_use():
 
 def test_tensors_without_a_graph():
     leaf = torch.tensor([1.0], requires_grad=True)
-    labels, edges, _ = parse(graph_dot(leaf, label="m"))
+    labels, edges, _ = parse(autograd_graph(leaf, label="m").dot())
     assert list(labels.values()) == ["m\\n(no grad_fn: a leaf)"] and edges == []
-    labels, _, _ = parse(graph_dot(torch.tensor([1.0]) * 2, label="m"))
+    labels, _, _ = parse(autograd_graph(torch.tensor([1.0]) * 2, label="m").dot())
     assert list(labels.values()) == ["m\\n(no grad_fn: requires_grad=False)"]
 
 
 def test_an_unnamed_leaf_and_awkward_labels_stay_valid_dot():
     m = torch.tensor([1.0], requires_grad=True)
-    labels, _, _ = parse(graph_dot(m * 3, label='say "hi" \\ bye'))
+    labels, _, _ = parse(autograd_graph(m * 3, label='say "hi" \\ bye').dot())
     assert "leaf tensor\\nAccumulateGrad" in labels.values()
     assert 'say \\"hi\\" \\\\ bye' in labels.values()
 
@@ -127,7 +127,7 @@ def test_the_graph_of_draft_1s_second_iteration_reaches_back_to_the_old_leaf(run
     assert "through `SubBackward0` recorded by an earlier update, to the starting leaf `m`" in sentence
     assert "not a leaf but that update's result (`grad_fn` `SubBackward0`)" in sentence
     assert "its `.grad` was `None`" in sentence  # the facts recorded after that backward()
-    assert graph_reading.path_to_leaf(looped.graphs[0].dot) == [
+    assert graph_reading.path_to_leaf(looped.graphs[0].graph) == [
         "SqrtBackward0",
         "MeanBackward0",
         "PowBackward0",

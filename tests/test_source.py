@@ -40,7 +40,7 @@ def execute(source: str, dataset: str | Dataset = "solution"):
     return ended, [str(w.message) for w in caught]
 
 
-def engine_ending(outcome):
+def engine_ended(outcome):
     if outcome.status == "raised":
         return ("raised", outcome.error.type, outcome.error.message, outcome.error.iteration)
     return (outcome.status, outcome.final_m, outcome.final_b)
@@ -54,7 +54,7 @@ def test_there_are_24_combinations():
 def test_rendered_source_ends_exactly_as_the_engine(run, config):
     ended, script_warnings = execute(render(config))
     outcome = run(config).outcome
-    assert ended == engine_ending(outcome)  # bit for bit: floats compared with ==
+    assert ended == engine_ended(outcome)  # bit for bit: floats compared with ==
     assert script_warnings == [w.message for w in outcome.warnings]
 
 
@@ -93,7 +93,7 @@ def test_settings_appear_as_literals():
 def test_a_run_from_another_start_and_rate_matches_the_engine(run):
     config = LoopConfig(lr=0.05, m0=-1.25, b0=3.0, iterations=300, dataset="problem")
     ended, _ = execute(render(config), "problem")
-    assert ended == engine_ending(run(config).outcome)
+    assert ended == engine_ended(run(config).outcome)
 
 
 @pytest.mark.parametrize("config", COMBINATIONS, ids=lambda c: f"{c.no_grad}-{c.update}-{c.zero_grad}-{c.iterations}")
@@ -162,7 +162,7 @@ SGD_CONFIGS = [
 def test_rendered_sgd_source_ends_exactly_as_the_engine(run, config):
     ended, script_warnings = execute(render(config))
     outcome = run(config).outcome
-    assert ended == engine_ending(outcome)  # bit for bit: the same torch.optim.SGD calls
+    assert ended == engine_ended(outcome)  # bit for bit: the same torch.optim.SGD calls
     assert script_warnings == [w.message for w in outcome.warnings] == []
 
 
@@ -247,4 +247,4 @@ def test_code_on_a_users_data_uses_its_column_names_and_ends_as_the_engine(confi
     assert "screentime" not in code and "sleep" not in code
     assert ast.dump(ast.parse(render_marked(config, names))) == ast.dump(ast.parse(code))
     ended, _ = execute(code, data)
-    assert ended == engine_ending(engine.run(config, data).outcome)
+    assert ended == engine_ended(engine.run(config, data).outcome)

@@ -32,7 +32,7 @@ from core.lesson.results import RunResult, Status
 from core.measure import analysis, convergence, dynamics, verdict
 from core.measure.verdict import Verdict
 from core.run import engine
-from core.words import explain, headline, quiz
+from core.words import explain, headline, quiz, tensors
 
 LONGEST = 1_000
 LENGTHS = (2, 10, 100, LONGEST)
@@ -388,7 +388,7 @@ def test_the_learners_next_questions_are_answered_from_the_run(run):
     # Float32 parameters, float64 data: yhat and the loss by type promotion, as torch recorded them.
     facts = run(SOLUTION.with_changes(iterations=3)).facts[0]
     assert facts.dtypes == ("float32", "float64", "float64")
-    assert "`m` is float32 and `x` float64, so `yhat` comes out float64" in explain.yhat_sentence(facts)
+    assert "`m` is float32 and `x` float64, so `yhat` comes out float64" in tensors.yhat_sentence(facts)
     # .data works here, but out of autograd's sight; Draft 3 has no rate that settles it.
     data_update = explain.explanation(run(SOLUTION.with_changes(update="data", iterations=1)), data)
     assert "it works, but autograd never sees the change" in data_update
@@ -399,9 +399,9 @@ def test_the_corrected_sentences_stay_corrected(run):
     """The issue's sentences each pinned: the moment of the facts, the sign of m.grad, the notebook, the quiz."""
     data = load_builtin("solution")
     # The facts after the first update are recorded after the zeroing too: .grad is None then, and it says so.
-    step = explain.after_first_update(run(SOLUTION.with_changes(iterations=1)))
+    step = tensors.after_first_update(run(SOLUTION.with_changes(iterations=1)))
     assert "After the update and the zeroing of the gradients of iteration 0" in step and "`m.grad` is `None`" in step
-    kept = explain.after_first_update(run(DRAFTS["2"]))
+    kept = tensors.after_first_update(run(DRAFTS["2"]))
     assert "After the update of iteration 0" in kept and "`m.grad` holds -6.635" in kept
     # m.grad's sign from the residuals weighted by x: on mostly negative x it is not the mean residual's sign.
     negative = DATASETS["negative"]

@@ -40,7 +40,7 @@ def _drawing() -> drawing.DrawingPool:
     return drawing.DrawingPool()
 
 
-def _drawn(call: tuple) -> Drawn:
+def _draw(call: tuple) -> Drawn:
     """The chart ``call`` (function, arguments, options) drawn: in a drawing process when one is ready."""
     chart, args, options = call
     return _drawing().draw(chart, args, options)
@@ -48,7 +48,7 @@ def _drawn(call: tuple) -> Drawn:
 
 @st.cache_data(max_entries=SPEC_ENTRIES, show_spinner=False)
 def _spec(key: Hashable, _call: tuple) -> Drawn:
-    return _drawn(_call)
+    return _draw(_call)
 
 
 PRESENTER_SCALE = 1.6  # charts this much taller in presenter mode
@@ -115,7 +115,7 @@ def _running(value: object) -> bool:
 def show(chart: Callable[..., alt.TopLevelMixin], *args: object, **options: object) -> dict:
     """Draw ``chart(*args, **options)`` and return its spec, cached by the function and its arguments."""
     call = (chart, args, options)
-    spec, words = _drawn(call) if _running(args) else _spec(cache_key(call), call)
+    spec, words = _draw(call) if _running(args) else _spec(cache_key(call), call)
     if layout.presenting():
         spec = presented(spec)
     st.vega_lite_chart(spec, width="stretch")

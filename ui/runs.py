@@ -140,17 +140,17 @@ _pacer = _FramePacer(LIVE_SHARE)
 def _follow(job: Job, label: str, on_frame: OnFrame | None, slots: tuple) -> None:
     """Wait for ``job``, drawing its progress and what it has done so far now and then."""
     progress = None
-    drawn = 0
+    shown = 0
     while not job.wait(FRAME_SECONDS if progress else PROGRESS_AFTER_S):
         done = job.iterations_done()
         if progress is None:
             progress = _Progress(slots, job, label)
         progress.show(done, ready=service().pool.wait_ready(0))
-        if on_frame is not None and done > drawn and _pacer.due():
+        if on_frame is not None and done > shown and _pacer.due():
             started = time.monotonic()
             on_frame(job.snapshot())
             _pacer.spent(time.monotonic() - started)
-            drawn = done
+            shown = done
     if progress is not None:
         progress.clear()
 

@@ -14,7 +14,7 @@ from core.lesson.data import BUILTIN_DATASETS, Dataset
 from core.lesson.drafts import LoopConfig
 from core.lesson.results import RunResult, TensorFacts
 from core.measure import analysis, landscape
-from core.words import explain, graph_reading
+from core.words import graph_reading, tensors
 from ui import chart_view, layout, runs
 from ui.settings import BOUND
 
@@ -40,26 +40,6 @@ def values_at(result: RunResult, at: int) -> None:
         strict=True,
     ):
         column.metric(label, _shown(value, digits))
-
-
-# The lesson's tensor facts, each with its one-line meaning: true of any tensor (tests/test_explain_facts.py
-# checks each against torch). What they say about this run is built from its facts by core.words.explain.
-FACT_EXPLANATIONS = {
-    "is_leaf": (
-        "A leaf is a tensor autograd did not compute: one you created, or one made while autograd was not "
-        "recording. backward() fills the .grad of leaves that require grad."
-    ),
-    "requires_grad": "Whether autograd records the operations on it, so that gradients can flow back to it.",
-    "grad_fn": "The autograd operation that computed it; None for a leaf.",
-    ".grad": (
-        "What backward() left there; None before the first backward(), after zeroing, and on a tensor "
-        "backward() does not fill (a non-leaf, or one that does not require grad)."
-    ),
-    "data_ptr() changed": (
-        "Whether its memory is not where it started: a reassignment makes a new tensor in new memory; an "
-        "update through .data keeps the tensor but gives it new memory; an in-place update keeps both."
-    ),
-}
 
 
 def _param_rows(facts: TensorFacts, name: str) -> dict[str, str]:
@@ -98,13 +78,13 @@ def tensor_inspector(result: RunResult, at: int) -> None:
     table = pd.DataFrame(
         {f"{name} {moment}": _param_rows(facts, name) for name in ("m", "b") for moment, facts in moments.items()}
     )
-    table["what it means"] = [FACT_EXPLANATIONS[row] for row in table.index]
+    table["what it means"] = [tensors.FACT_EXPLANATIONS[row] for row in table.index]
     when = " and ".join(moment.removesuffix(" update") for moment in moments)  # "before and after", or "before"
     st.markdown(f"**Iteration {shown:,}**, {when} its update:")
     st.table(table)
     if "after update" in moments:
-        st.markdown(explain.update_sentence(result.config, moments["after update"], moments.get("before update")))
-    st.markdown(explain.yhat_sentence(next(iter(moments.values()))))
+        st.markdown(tensors.update_sentence(result.config, moments["after update"], moments.get("before update")))
+    st.markdown(tensors.yhat_sentence(next(iter(moments.values()))))
 
 
 def autograd_graphs(result: RunResult, at: int = 0) -> None:

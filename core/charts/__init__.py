@@ -23,7 +23,7 @@ from core.charts.common import (
     LabeledRun,
     downsample,
 )
-from core.charts.convergence import distances_chart, sweep_chart, twins_chart
+from core.charts.convergence import distance_to_optimum_chart, sweep_chart, twins_chart
 from core.charts.fit import fit_chart
 from core.charts.landscape import LANDSCAPE_HEIGHT, landscape_chart
 from core.charts.series import gradient_chart, loss_chart, parameter_chart
@@ -42,7 +42,7 @@ __all__ = [
     "accumulation_chart",
     "axis_title",
     "distance_chart",
-    "distances_chart",
+    "distance_to_optimum_chart",
     "downsample",
     "fit_chart",
     "gradient_chart",

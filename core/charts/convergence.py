@@ -64,7 +64,7 @@ def sweep_chart(table: pd.DataFrame, limit: float | None, *, loss_words: str = "
     return layered(*layers, title=title, **sized(HEIGHT + 60))
 
 
-def distances_chart(distances: Sequence[tuple[str, pd.DataFrame]], near: float) -> alt.LayerChart:
+def distance_to_optimum_chart(distances: Sequence[tuple[str, pd.DataFrame]], near: float) -> alt.LayerChart:
     """Each run's distance to the least-squares (m, b) over iterations, on a log axis (a straight line is
     linear convergence); a rule at ``near``, the distance the iterations are counted to."""
     frames = []
@@ -102,4 +102,4 @@ def twins_chart(distance: pd.DataFrame) -> alt.LayerChart:
     return chart.properties(title=["Distance between the accumulation bug", "and SGD(momentum=1, dampening=0)"])
 
 
-__all__ = ["VERDICT_ORDER", "RUN_COLORS", "distances_chart", "sweep_chart", "twins_chart"]
+__all__ = ["VERDICT_ORDER", "RUN_COLORS", "distance_to_optimum_chart", "sweep_chart", "twins_chart"]

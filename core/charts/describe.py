@@ -30,7 +30,7 @@ def sentences(parts: Sequence[str]) -> str:
     return " ".join(part[:1].upper() + part[1:] + "." for part in parts)
 
 
-def ending(result: RunResult) -> str:
+def how_it_ended(result: RunResult) -> str:
     """How the run ended, in a few words."""
     outcome = result.outcome
     if outcome.status == Status.RAISED:
@@ -88,7 +88,7 @@ def _series(runs: Sequence[LabeledRun], title: str, columns: dict[str, str], at_
     parts = []
     for label, result in runs:
         courses = ", ".join(_course(result, column, name) for column, name in columns.items())
-        words = ending(result)
+        words = how_it_ended(result)
         who = f"{label}, " if len(runs) > 1 else ""
         parts.append(f"{who}over {_iterations(result)}: {courses}, {words}{_at(result, columns, at_iteration)}")
     return sentences([title, *parts])
@@ -125,7 +125,9 @@ def fit_text(
     for label, result in runs:
         final = last_finite(result)
         line = "no finite line" if final is None else _line(*final)
-        parts.append(f"{label}: final line {line}, {ending(result)}{_at(result, {'m': 'm', 'b': 'b'}, at_iteration)}")
+        parts.append(
+            f"{label}: final line {line}, {how_it_ended(result)}{_at(result, {'m': 'm', 'b': 'b'}, at_iteration)}"
+        )
     parts.append(f"The least-squares line is {_line(optimum.m, optimum.b)}")
     return sentences(parts)
 
@@ -143,7 +145,7 @@ def landscape_text(
         start, final = (result.config.m0, result.config.b0), last_finite(result)
         end = "nowhere finite" if final is None else f"(m, b) = ({figure(final[0])}, {figure(final[1])})"
         parts.append(
-            f"{label}: path from ({figure(start[0])}, {figure(start[1])}) to {end}, {ending(result)}"
+            f"{label}: path from ({figure(start[0])}, {figure(start[1])}) to {end}, {how_it_ended(result)}"
             f"{_at(result, {'m': 'm', 'b': 'b'}, at_iteration)}"
         )
     return sentences(parts)

@@ -60,16 +60,16 @@ def png(spec: dict) -> bytes:
     return png_of(svg(spec))
 
 
-def png_of(drawn: str) -> bytes:
+def png_of(svg_text: str) -> bytes:
     """An SVG drawing as PNG bytes, at ``PNG_SCALE`` times its size (the drawing is not made again)."""
     import vl_convert
 
-    return vl_convert.svg_to_png(drawn, scale=PNG_SCALE)
+    return vl_convert.svg_to_png(svg_text, scale=PNG_SCALE)
 
 
-def pixels(drawn: str) -> float:
+def pixels(svg_text: str) -> float:
     """How many pixels the PNG of an SVG drawing would have."""
-    size = _SIZE.search(drawn[:2_000])
+    size = _SIZE.search(svg_text[:2_000])
     if size is None:
         return float("inf")
     return float(size.group(1)) * float(size.group(2)) * PNG_SCALE**2
@@ -114,15 +114,15 @@ def charts_zip(specs: list[dict], seconds: float = EXPORT_SECONDS) -> bytes:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for place, spec in enumerate(specs):
                 stem = file_stem(spec, place)
-                drawn = _drawn(spec, place, deadline)
-                archive.writestr(f"{stem}.svg", drawn)
-                archive.writestr(f"{stem}.png", _png(drawn, place, deadline))
+                svg_text = _svg(spec, place, deadline)
+                archive.writestr(f"{stem}.svg", svg_text)
+                archive.writestr(f"{stem}.png", _png(svg_text, place, deadline))
         return buffer.getvalue()
     finally:
         _ONE_AT_A_TIME.release()
 
 
-def _drawn(spec: dict, place: int, deadline: float) -> str:
+def _svg(spec: dict, place: int, deadline: float) -> str:
     _in_time(deadline)
     try:
         return svg(spec)
@@ -130,15 +130,15 @@ def _drawn(spec: dict, place: int, deadline: float) -> str:
         raise ExportError(f"Chart {place + 1} could not be drawn as a file.") from None
 
 
-def _png(drawn: str, place: int, deadline: float) -> bytes:
+def _png(svg_text: str, place: int, deadline: float) -> bytes:
     _in_time(deadline)
-    if pixels(drawn) > MAX_PIXELS:
+    if pixels(svg_text) > MAX_PIXELS:
         raise ExportError(
             f"Chart {place + 1} would be a picture of more than {MAX_PIXELS / 1e6:.0f} million pixels, "
             "too large to save."
         )
     try:
-        return png_of(drawn)
+        return png_of(svg_text)
     except ValueError:
         raise ExportError(f"Chart {place + 1} could not be drawn as a picture.") from None
 

@@ -22,7 +22,7 @@ from core.charts.common import (
     sized,
     user_title,
 )
-from core.lesson.data import Dataset, Line, least_squares
+from core.lesson.data import Dataset, FittedLine, least_squares
 from core.lesson.results import RunResult
 
 FINAL_LINE = "final"
@@ -118,7 +118,7 @@ def _at_row(result: RunResult, at_iteration: int) -> tuple[float, float] | None:
     return (m, b) if math.isfinite(m) and math.isfinite(b) else None
 
 
-def _fit_lines(runs: Sequence[LabeledRun], at_iteration: int | None, best: Line | None = None) -> pd.DataFrame:
+def _fit_lines(runs: Sequence[LabeledRun], at_iteration: int | None, best: FittedLine | None = None) -> pd.DataFrame:
     """The lines y = m*x + b to draw, one row each: each run's final line and its line at ``at_iteration``."""
     rows = [] if best is None else [{"run": LEAST_SQUARES, "line": FINAL_LINE, "m": best.m, "b": best.b}]
     for label, result in runs:

@@ -149,8 +149,8 @@ def _path_length(path: pd.DataFrame) -> float:
 def _path_layers(runs: Sequence[LabeledRun], encode: dict) -> list[alt.Chart]:
     """Every run's path, the longest drawn first: a path wandering all over the valley would hide a tidy one."""
     paths = [(label, _path(result)) for label, result in runs]
-    drawn = sorted(range(len(paths)), key=lambda k: -_path_length(paths[k][1]))  # stable: ties keep their order
-    return [layer for k in drawn for layer in _one_path(*paths[k], encode, k)]
+    order = sorted(range(len(paths)), key=lambda k: -_path_length(paths[k][1]))  # stable: ties keep their order
+    return [layer for k in order for layer in _one_path(*paths[k], encode, k)]
 
 
 def _one_path(label: str, path: pd.DataFrame, encode: dict, index: int) -> list[alt.Chart]:

@@ -1,16 +1,16 @@
 """A chart as the spec Streamlit is handed: its words too, built where the server's interpreter is not.
 
 ``specified(chart)`` converts an Altair chart to its Vega-Lite spec, with its datasets named
-by their place and sent as Arrow bytes; ``drawn(chart, args, options)`` calls a chart function
+by their place and sent as Arrow bytes; ``draw(chart, args, options)`` calls a chart function
 and returns that spec with the chart in words (``describe``). Pure: the drawing processes
 (``core.serve.drawing``) call it for the server, and the server itself when none is ready.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import altair as alt
@@ -61,30 +61,49 @@ class _FrameCapture(threading.local):
     sessions' charts at once, and any other conversion keeps Altair's own transformer.
     """
 
-    frames: dict[str, pa.Table] | None = None
+    frames: dict[str, pa.Table] | None = None  # None: no spec is being made in this thread
 
 
 _capture = _FrameCapture()
 
 
+@contextlib.contextmanager
+def _capturing() -> Iterator[dict[str, pa.Table]]:
+    """The frames kept while the block makes a spec in this thread."""
+    frames: dict[str, pa.Table] = {}
+    _capture.frames = frames
+    try:
+        yield frames
+    finally:
+        _capture.frames = None
+
+
 def _keep_frames(data: object) -> object:
     """Altair's data transformer: a placeholder for a chart's frame while ``specified`` runs."""
     frames = _capture.frames
-    if frames is not None and isinstance(data, pd.DataFrame):
-        table = _frame_table(data)
-        if table is not None:
-            # Layers often share equal data (a line and its hover points): sent once, as Altair does.
-            same = next((name for name, kept in frames.items() if kept.equals(table)), None)
-            name = same or f"arrow-frame-{id(data)}-{len(frames)}"
-            frames[name] = table
-            return {"name": name}
-    assert _altair_transformer is not None  # Altair enables its "default" transformer when imported
-    return _altair_transformer(data)
+    table = _frame_table(data) if frames is not None and isinstance(data, pd.DataFrame) else None
+    if frames is None or table is None:
+        assert _altair_transformer is not None  # Altair enables its "default" transformer when imported
+        return _altair_transformer(data)
+    # Layers often share equal data (a line and its hover points): sent once, as Altair does.
+    same = next((name for name, kept in frames.items() if kept.equals(table)), None)
+    name = same or f"arrow-frame-{id(data)}-{len(frames)}"
+    frames[name] = table
+    return {"name": name}
 
 
 _altair_transformer = alt.data_transformers.get()
 alt.data_transformers.register("keep_frames", _keep_frames)
 alt.data_transformers.enable("keep_frames")
+
+
+def _renamed(value: object, names: dict[str, str]) -> object:
+    """``value`` (a spec or a part of it) with every string, key or value, that ``names`` maps replaced."""
+    if isinstance(value, dict):
+        return {names.get(key, key): _renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list | tuple):  # a tuple becomes a list, as in JSON
+        return [_renamed(item, names) for item in value]
+    return names.get(value, value) if isinstance(value, str) else value
 
 
 def _named_by_position(spec: dict) -> dict:
@@ -96,25 +115,20 @@ def _named_by_position(spec: dict) -> dict:
     page instead of building it again from scratch (several times slower).
     """
     datasets = spec.pop("datasets", {})
-    renamed = {old: f"dataset_{place}" for place, old in enumerate(datasets)}
-    text = json.dumps(spec)
-    for old, new in renamed.items():  # content hashes and placeholders: no other string in a spec contains one
-        text = text.replace(json.dumps(old), json.dumps(new))
-    spec = json.loads(text)
+    names = {old: f"dataset_{place}" for place, old in enumerate(datasets)}
+    # Content hashes and placeholders: no other string in a spec is one.
+    renamed = _renamed(spec, names)
+    assert isinstance(renamed, dict)  # a dict stays a dict
     if datasets:
-        spec["datasets"] = {renamed[old]: values for old, values in datasets.items()}
-    return spec
+        renamed["datasets"] = {names[old]: values for old, values in datasets.items()}
+    return renamed
 
 
 def specified(chart: alt.TopLevelMixin) -> dict:
     """The spec Streamlit is handed: datasets named by position, sent as Arrow bytes."""
-    frames: dict[str, pa.Table] = {}
-    _capture.frames = frames
-    try:
+    with _capturing() as frames:
         # Schema validation is a third of the cost; the chart functions' tests validate every kind.
         spec = chart.to_dict(validate=False)
-    finally:
-        _capture.frames = None
     # Streamlit would turn each dataset into Arrow at every rerun, which costs more than the
     # rest of a redraw; given bytes, it sends them as they are.
     tables = {name: pa.Table.from_pylist(values) for name, values in spec.get("datasets", {}).items()}
@@ -131,7 +145,7 @@ class Drawn(NamedTuple):
     words: str
 
 
-def drawn(chart: Callable[..., alt.TopLevelMixin], args: tuple, options: dict) -> Drawn:
+def draw(chart: Callable[..., alt.TopLevelMixin], args: tuple, options: dict) -> Drawn:
     """``chart(*args, **options)`` as its spec and its words."""
     return Drawn(specified(chart(*args, **options)), describe(chart, *args, **options))
 

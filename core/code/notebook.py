@@ -26,7 +26,7 @@ from core.lesson.data import BUILTIN_DATASETS, Dataset
 from core.lesson.drafts import LESSON_DRAFTS, LoopConfig, Update, differences, matching_draft
 
 # The loop cell ends as the script does, without sys.exit(): a notebook's kernel goes on.
-DIVERGED = """\
+EXCEPT_DIVERGED = """\
 except Diverged:  # the loss overflowed: the dashboard's "diverged"
     last_line = f"diverged at iteration {i}"
 """
@@ -130,7 +130,7 @@ def build(config: LoopConfig, print_first: int = 5, data: Dataset | None = None)
     imports = imports.replace("import sys\n", "")  # the script's sys.exit() has no place in a notebook
     body = script_body(loop, checked(config))
     code = "\n".join(line.text(COMMENT_COLUMN + 4) for line in body)
-    tail = (DIVERGED if checked(config) else "") + LOOP_TAIL
+    tail = (EXCEPT_DIVERGED if checked(config) else "") + LOOP_TAIL
     cells = [
         new_markdown_cell(_introduction(config, print_first)),
         new_markdown_cell(f"## Step 1: the data\n\n{_data_words(config, data)}"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
-from core.code.source import COMMENT_COLUMN, LESSON_NAMES, Line, Names, array_names, number, program
+from core.code.source import COMMENT_COLUMN, LESSON_NAMES, Line, Names, array_names, literal, program
 from core.lesson.data import BUILTIN_DATASETS, Dataset
 from core.lesson.drafts import LESSON_DRAFTS, LoopConfig, Loss, differences, matching_draft
 
@@ -30,7 +30,7 @@ base = np.clip(-0.8 * screentime + 10.5 + rng.normal(loc=0, scale=1.5, size=500)
 
 # A user's own data, carried in the file: each number written as the shortest text that reads back
 # to the same float64 (Python's repr), so the script runs on exactly the values the dashboard ran on.
-CARRIED = """\
+CARRIED_DATA = """\
 # {what}
 DATA = \"\"\"\\
 {rows}
@@ -121,7 +121,7 @@ else:
 print(*warned, last_line, sep="\\n")
 sys.exit(status)
 """
-DIVERGED = """\
+EXCEPT_DIVERGED = """\
 except Diverged:  # the loss overflowed: the dashboard's "diverged"
     last_line, status = f"diverged at iteration {i}", 1
 """
@@ -146,7 +146,7 @@ def render_script(config: LoopConfig, print_first: int = 5, data: Dataset | None
         imports="import io\n" if carried else "", data=data_block(config, data), **printing_fields(config, print_first)
     )
     body = "\n".join(line.text(COMMENT_COLUMN + 4) for line in script_body(program(config, names), checked(config)))
-    tail = (DIVERGED if checked(config) else "") + SCRIPT_TAIL
+    tail = (EXCEPT_DIVERGED if checked(config) else "") + SCRIPT_TAIL
     return f'"""{_script_doc(config, print_first, data if carried else None)}"""\n\n{head}{body}\n{tail}'
 
 
@@ -186,7 +186,7 @@ def _carried(data: Dataset, names: Names) -> str:
     rows = "\n".join(f"{float(x)!r},{float(y)!r}" for x, y in zip(data.x, data.y, strict=True))
     # repr() of a column name: a comment stays on its line, whatever the name holds.
     what = f"The data you used: {len(data):,} rows, x from {data.x_label!r} and y from {data.y_label!r}."
-    return CARRIED.format(what=what, rows=rows, x=names[0], y=names[1])
+    return CARRIED_DATA.format(what=what, rows=rows, x=names[0], y=names[1])
 
 
 def script_body(lines: list[Line], checked: bool = False) -> list[Line]:
@@ -213,7 +213,7 @@ def _script_doc(config: LoopConfig, print_first: int, data: Dataset | None) -> s
         if name
         else "The lesson's loop; how it differs from the solution: " + "; ".join(differences(config))
     )
-    start = f"({number(config.m0)}, {number(config.b0)})"
+    start = f"({literal(config.m0)}, {literal(config.b0)})"
     steps = f"{config.iterations:,} iterations" if config.loops else "a single step"
     if data is None:
         title = BUILTIN_DATASETS[config.dataset]

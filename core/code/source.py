@@ -13,6 +13,7 @@ import difflib
 import keyword
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from core.lesson.data import Dataset
@@ -28,7 +29,7 @@ PAIRED = 0.6  # how alike (difflib's ratio) a line and the solution's must be to
 Names = tuple[str, str]  # what the code calls the data's two arrays: x's, then y's
 LESSON_NAMES: Names = ("screentime", "sleep")
 FALLBACK_NAMES: Names = ("x_data", "y_data")
-MAX_NAME = 30
+MAX_IDENTIFIER = 30  # characters of an array's name made from a column name; a longer one falls back
 # Names the lesson's code and the script use for themselves, and Python's own: a column may not take them.
 _TAKEN = frozenset(
     {"m", "b", "x", "y", "i", "torch", "loss", "yhat", "optimizer", "np", "io", "sys", "math", "warnings"}
@@ -55,7 +56,7 @@ def array_names(data: Dataset | None) -> Names:
 def _identifier(label: str) -> str | None:
     """A column name as a lower-case Python identifier ("Hours studied" -> "hours_studied"), or None."""
     name = re.sub(r"\W+", "_", label.strip().lower()).strip("_")
-    usable = name.isidentifier() and len(name) <= MAX_NAME and unicodedata.normalize("NFKC", name) == name
+    usable = name.isidentifier() and len(name) <= MAX_IDENTIFIER and unicodedata.normalize("NFKC", name) == name
     return name if usable and name not in _TAKEN else None
 
 
@@ -72,8 +73,8 @@ class Line(NamedTuple):
         return f"{code.ljust(column - 1)} {self.comment}" if self.comment else code
 
 
-def number(value: float) -> str:
-    """A literal as the lesson writes it: 0 for zero, else the float's shortest repr."""
+def literal(value: float) -> str:
+    """A number as the lesson's code writes it: 0 for zero, else the float's shortest repr."""
     return "0" if value == 0 else repr(float(value))
 
 
@@ -100,8 +101,8 @@ def _lines(config: LoopConfig, names: Names) -> list[Line]:
 def program(config: LoopConfig, names: Names = LESSON_NAMES) -> list[Line]:
     """The lesson's code after its import: the tensors, then the step or the loop."""
     lines = [
-        Line(0, f"m = torch.tensor([{number(config.m0)}], requires_grad=True, dtype=torch.float32)"),
-        Line(0, f"b = torch.tensor([{number(config.b0)}], requires_grad=True, dtype=torch.float32)"),
+        Line(0, f"m = torch.tensor([{literal(config.m0)}], requires_grad=True, dtype=torch.float32)"),
+        Line(0, f"b = torch.tensor([{literal(config.b0)}], requires_grad=True, dtype=torch.float32)"),
         Line(0, f"x = torch.from_numpy({names[0]})"),
         Line(0, f"y = torch.from_numpy({names[1]})"),
     ]
@@ -144,15 +145,18 @@ def render_marked(config: LoopConfig, names: Names = LESSON_NAMES) -> str:
     only the bugs are marked, not the settings or the choice of writing it with torch.optim.
     """
     ours, theirs = _lines(config, names), _lines(_solution_like(config), names)
+    marked: list[str] = []
+    for their_block, our_block, same in _blocks(theirs, ours):
+        marked += [line.text() for line in our_block] if same else _marked_block(their_block, our_block, config)
+    return "\n".join(marked) + "\n"
+
+
+def _blocks(theirs: list[Line], ours: list[Line]) -> Iterator[tuple[list[Line], list[Line], bool]]:
+    """Our lines in blocks, each with the solution's block it stands for and whether the two are the same."""
     # Compare statements, not indentation: a single step is the loop's body without the loop.
     matcher = difflib.SequenceMatcher(a=[line.code for line in theirs], b=[line.code for line in ours], autojunk=False)
-    marked: list[str] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            marked += [line.text() for line in ours[j1:j2]]
-        else:
-            marked += _marked_block(theirs[i1:i2], ours[j1:j2], config)
-    return "\n".join(marked) + "\n"
+        yield theirs[i1:i2], ours[j1:j2], tag == "equal"
 
 
 def _solution_like(config: LoopConfig) -> LoopConfig:
@@ -166,15 +170,19 @@ def _solution_like(config: LoopConfig) -> LoopConfig:
 
 def _marked_block(theirs: list[Line], ours: list[Line], config: LoopConfig) -> list[str]:
     """Lines that differ: ours, each with the solution's line it stands for, and what the solution has besides."""
-    marked, pairs, waiting = [], _pairs(theirs, ours), 0
+    pairs = _pairs(theirs, ours)
+    marked: list[str] = []
+    shown = 0  # the solution's lines before this one are accounted for
     for j, line in enumerate(ours):
+        code = Line(line.depth, line.code).text()  # its comment gives way to the mark
         if j not in pairs:
-            marked.append(f"{Line(line.depth, line.code).text()}  {EXTRA}")
+            marked.append(f"{code}  {EXTRA}")
             continue
-        marked += [_missing(missing, config) for missing in theirs[waiting : pairs[j]]]
-        marked.append(f"{Line(line.depth, line.code).text()}  {MARK} {theirs[pairs[j]].code}")
-        waiting = pairs[j] + 1
-    return marked + [_missing(missing, config) for missing in theirs[waiting:]]
+        i = pairs[j]
+        marked += [_missing(missing, config) for missing in theirs[shown:i]]
+        marked.append(f"{code}  {MARK} {theirs[i].code}")
+        shown = i + 1
+    return marked + [_missing(missing, config) for missing in theirs[shown:]]
 
 
 def _pairs(theirs: list[Line], ours: list[Line]) -> dict[int, int]:

@@ -162,6 +162,15 @@ class _Packer:
         self.lines: list[int] = []
         self.packed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
+    def add(self, line: int, cells: list[str]) -> bool:
+        """Gather one row, packing the chunk once it is full; whether it packed."""
+        self.rows.append(cells)
+        self.lines.append(line)
+        if len(self.lines) < self.chunk_rows:
+            return False
+        self.pack()
+        return True
+
     def pack(self) -> None:
         if not self.lines:
             return
@@ -194,12 +203,24 @@ class _Packer:
         return lines, kinds, values
 
 
+class _Ragged:
+    """The rows with another number of cells than the header: the first few, how many, and any line break."""
+
+    def __init__(self) -> None:
+        self.listed: list[tuple[int, int]] = []  # (line, cells) of the first LISTED
+        self.count = 0
+        self.unclosed = False  # a line break inside a cell: a quote opened and never closed
+
+    def add(self, line: int, cells: list[str]) -> None:
+        self.count += 1
+        if len(self.listed) < LISTED:
+            self.listed.append((line, len(cells)))
+        self.unclosed = self.unclosed or any("\n" in cell or "\r" in cell for cell in cells)
+
+
 def body(rows: Iterator[tuple[int, list[str]]], columns: int, max_rows: int, deadline: Deadline) -> Body:
     """Every record after the header, read once; refuses more than ``max_rows`` of them."""
-    packer = _Packer(columns)
-    kept_rows, kept_lines = packer.rows, packer.lines
-    ragged: list[tuple[int, int]] = []
-    ragged_count, unclosed = 0, False
+    packer, ragged = _Packer(columns), _Ragged()
     for count, (line, cells) in enumerate(rows, start=1):
         if count > max_rows:  # stop reading early: the header plus max_rows rows is all we take
             raise DataError(
@@ -207,22 +228,15 @@ def body(rows: Iterator[tuple[int, list[str]]], columns: int, max_rows: int, dea
                 "for example a sample of them."
             )
         if len(cells) == columns:
-            kept_rows.append(cells)
-            kept_lines.append(line)
-            if len(kept_lines) >= packer.chunk_rows:
-                packer.pack()
-                kept_rows, kept_lines = packer.rows, packer.lines
+            if packer.add(line, cells):  # a chunk packed: a time to look at the clock
                 deadline.check()
-            continue
-        ragged_count += 1
-        if len(ragged) < LISTED:
-            ragged.append((line, len(cells)))
-        unclosed = unclosed or any("\n" in cell or "\r" in cell for cell in cells)
-        if ragged_count % CHECK_EVERY == 0:
-            deadline.check()
+        else:
+            ragged.add(line, cells)
+            if ragged.count % CHECK_EVERY == 0:
+                deadline.check()
     lines, kinds, values = packer.arrays()
     deadline.check()
-    return Body(lines, kinds, values, tuple(ragged), ragged_count, unclosed)
+    return Body(lines, kinds, values, tuple(ragged.listed), ragged.count, ragged.unclosed)
 
 
 def cells_at(text: str, delimiter: str, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], str]:

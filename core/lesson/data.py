@@ -39,8 +39,8 @@ class Dataset:
 
 
 @dataclass(frozen=True)
-class Line:
-    """A straight line ``y = m*x + b`` and its root mean square error on a dataset."""
+class FittedLine:
+    """A straight line ``y = m*x + b`` fitted to a dataset, and its root mean square error on it."""
 
     m: float
     b: float
@@ -74,12 +74,8 @@ def rmse(dataset: Dataset, m: float, b: float) -> float:
 
 
 @functools.lru_cache(maxsize=64)
-def _least_squares_cached(dataset: Dataset) -> Line:
+def least_squares(dataset: Dataset) -> FittedLine:
+    """The exact minimiser of the RMSE: where gradient descent should end up."""
     design = np.column_stack([dataset.x, np.ones_like(dataset.x)])
     (m, b), *_ = np.linalg.lstsq(design, dataset.y, rcond=None)
-    return Line(m=float(m), b=float(b), rmse=rmse(dataset, float(m), float(b)))
-
-
-def least_squares(dataset: Dataset) -> Line:
-    """The exact minimiser of the RMSE: where gradient descent should end up."""
-    return _least_squares_cached(dataset)
+    return FittedLine(m=float(m), b=float(b), rmse=rmse(dataset, float(m), float(b)))

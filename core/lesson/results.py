@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.lesson.drafts import LoopConfig
+from core.lesson.graph import AutogradGraph
 
 COLUMNS = ["iteration", "m", "b", "m_grad", "b_grad", "loss"]
 # How often a run in progress is sent by its worker and drawn by the page: each frame costs a
@@ -149,11 +150,16 @@ class TensorFacts:
 
 @dataclass(frozen=True)
 class GraphSnapshot:
-    """The autograd graph behind a tensor at one moment of one iteration, as DOT text."""
+    """The autograd graph behind a tensor at one moment of one iteration."""
 
     iteration: int
     what: str  # "loss": the loss after backward; "m" or "b": a parameter that is no longer a leaf, after the update
-    dot: str
+    graph: AutogradGraph
+
+    @property
+    def dot(self) -> str:
+        """The graph as the DOT text the page draws."""
+        return self.graph.dot()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.lesson.data import Dataset, Line
+from core.lesson.data import Dataset, FittedLine
 from core.lesson.drafts import LR_RANGE, Algorithm, ConfigError, LoopConfig, Loss
 from core.lesson.results import RunResult, Status
 from core.measure import analysis
@@ -83,7 +83,7 @@ class Convergence:
     final_distance: float  # at the run's final (m, b)
 
 
-def distance_to_optimum(result: RunResult, best: Line) -> pd.DataFrame:
+def distance_to_optimum(result: RunResult, best: FittedLine) -> pd.DataFrame:
     """Each iteration's distance from (m, b) to the least-squares (m, b), in the original coordinates."""
     trajectory = result.trajectory
     gap = np.hypot(trajectory["m"].to_numpy() - best.m, trajectory["b"].to_numpy() - best.b)
@@ -121,7 +121,7 @@ def iterations_to_within(distances: pd.DataFrame, final_distance: float, toleran
     return int(distances["iteration"].iloc[outside[-1]]) + 1
 
 
-def convergence(result: RunResult, best: Line, tolerance: float = NEAR) -> Convergence:
+def convergence(result: RunResult, best: FittedLine, tolerance: float = NEAR) -> Convergence:
     """The run's rate of convergence, iterations to within ``tolerance`` and final distance."""
     distances = distance_to_optimum(result, best)
     outcome = result.outcome

@@ -18,13 +18,13 @@ from enum import StrEnum
 import numpy as np
 
 from core.lesson import text
-from core.lesson.data import Dataset, Line, least_squares
+from core.lesson.data import Dataset, FittedLine, least_squares
 from core.lesson.drafts import LoopConfig, Loss
 from core.lesson.results import RunResult, Statement, Status
 from core.measure import dynamics
 
 CONVERGED_WITHIN = 1e-3  # the loss within 0.1% of the best line's loss (in the run's own loss)
-TAIL_SHARE, MIN_TAIL = 0.10, 10  # the ending is measured over this share of the iterations, at least this many
+TAIL_SHARE, MIN_TAIL = 0.10, 10  # the tail measured: this share of the iterations, at least this many
 FALLING_SHARE = 0.9  # a loss that fell at this share of the tail's steps is still descending
 GROWTH = 100  # a distance this many times the start's (and the optimum's size) and still growing: diverged
 FLAT = 1e-6  # a loss whose tail spread is this small a share of it has stopped moving
@@ -60,7 +60,7 @@ class Measured:
 
     distance: np.ndarray  # each recorded (m, b)'s distance to the least-squares (m, b), then the final's
     excess: np.ndarray  # each recorded loss above the best line's, as a share of it, then the final's
-    tail: int  # how many of the last values the ending is measured over
+    tail: int  # how many of the last values are measured: the tail
     best_loss: float  # the best line's loss, in the run's own loss (the RMSE, or the MSE)
     optimum_size: float  # |(m, b)| of the least-squares line: the scale a growing distance is set against
 
@@ -137,7 +137,7 @@ def final_loss(result: RunResult) -> float | None:
     return None if rmse is None else own_loss(result.config, rmse)
 
 
-def measure(result: RunResult, best: Line) -> Measured:
+def measure(result: RunResult, best: FittedLine) -> Measured:
     """The course of a finished run: distances and loss excess at every iteration, then at the final values."""
     trajectory, outcome = result.trajectory, result.outcome
     m = np.append(trajectory["m"].to_numpy(), outcome.final_m)

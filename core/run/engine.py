@@ -203,8 +203,11 @@ class _Run:
         """The learner's statement in ``_loop`` that raised ``error``; None if the engine's own code did."""
         traceback = error.__traceback__
         assert traceback is not None  # the error was raised and caught: it has one
-        statement = _LOOP_STATEMENTS.get(traceback.tb_lineno)  # the line in _loop's frame
-        return Statement.STEP if statement is Statement.UPDATE and self.config.optimizer else statement
+        # The traceback's first frame is _loop's own: its line is the statement that called what raised.
+        statement = _LOOP_STATEMENTS.get(traceback.tb_lineno)
+        if statement is Statement.UPDATE and self.config.optimizer:
+            return Statement.STEP  # the update is the optimizer's: optimizer.step()
+        return statement
 
 
 def warm_up() -> None:
@@ -283,15 +286,17 @@ _STATEMENT_CODE = {
 }
 
 
+def _statement_of(line: str) -> Statement | None:
+    """The learner's statement a line of code writes, by how it starts; None for any other line."""
+    code = line.strip()
+    return next((statement for start, statement in _STATEMENT_CODE.items() if code.startswith(start)), None)
+
+
 def _statement_lines(loop: Callable) -> dict[int, Statement]:
     """The line number of each learner's statement in ``loop``, found by its code."""
     source, first = inspect.getsourcelines(loop)
-    found = {
-        first + offset: statement
-        for offset, line in enumerate(source)
-        for code, statement in _STATEMENT_CODE.items()
-        if line.strip().startswith(code)
-    }
+    numbered = ((lineno, _statement_of(line)) for lineno, line in enumerate(source, start=first))
+    found = {lineno: statement for lineno, statement in numbered if statement is not None}
     if sorted(found.values()) != sorted(_STATEMENT_CODE.values()):
         raise RuntimeError(f"{loop.__name__} no longer writes each of the lesson's statements once on its own line")
     return found

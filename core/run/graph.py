@@ -1,10 +1,10 @@
-"""The autograd graph behind a tensor, as DOT text: what ``backward()`` walks, node by node.
+"""The autograd graph behind a tensor, as torch built it: what ``backward()`` walks, node by node.
 
 The graph is read from torch itself: ``tensor.grad_fn`` and each node's ``next_functions``,
 nodes named as torch names them (``SqrtBackward0``, ``AccumulateGrad``, ...). Edges point the
 way the gradient flows in ``backward()``, from the tensor at the top down to the leaves. The
-result is plain text: the page draws it in the browser (``st.graphviz_chart``), so nothing from
-graphviz is needed here.
+result is plain data (``core.lesson.graph``), which renders itself as the DOT text the page
+draws in the browser, so nothing from graphviz is needed here.
 """
 
 from __future__ import annotations
@@ -13,24 +13,15 @@ from collections.abc import Mapping
 
 import torch
 
-ROOT_STYLE = 'shape=ellipse, style=filled, fillcolor="#cfe2f3"'
-NODE_STYLE = "shape=box, style=rounded"
-LEAF_STYLE = 'shape=box, style=filled, fillcolor="#d9ead3"'  # light green: where .grad ends up
+from core.lesson.graph import ACCUMULATE, AutogradGraph, GraphNode
 
 
-def _quoted(text: str) -> str:
-    """A DOT string literal; a newline in ``text`` becomes a line break in the label."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
-
-
-def _node_label(node, names: Mapping[int, str]) -> tuple[str, str]:
-    """A node's label and style: an AccumulateGrad is shown as the leaf it accumulates into."""
+def _node(node, names: Mapping[int, str]) -> GraphNode:
+    """A torch node as data: an AccumulateGrad with the name of the leaf it accumulates into."""
     kind = type(node).__name__
-    if kind == "AccumulateGrad":
-        leaf = names.get(id(node.variable), "tensor")
-        return f"leaf {leaf}\n{kind}", LEAF_STYLE
-    return kind, NODE_STYLE
+    if kind == ACCUMULATE:
+        return GraphNode(kind, leaf=names.get(id(node.variable), "tensor"))
+    return GraphNode(kind)
 
 
 def _walk(root) -> tuple[list, list[tuple[int, int]]]:
@@ -47,22 +38,11 @@ def _walk(root) -> tuple[list, list[tuple[int, int]]]:
     return order, edges
 
 
-def graph_dot(tensor: torch.Tensor, names: Mapping[int, str] | None = None, label: str = "loss") -> str:
-    """DOT text of the autograd graph behind ``tensor``; ``names`` maps id(leaf tensor) to its name."""
+def autograd_graph(tensor: torch.Tensor, names: Mapping[int, str] | None = None, label: str = "loss") -> AutogradGraph:
+    """The autograd graph behind ``tensor``; ``names`` maps id(leaf tensor) to its name."""
     names = names or {}
-    lines = ["digraph autograd {", '    node [fontname="Helvetica", fontsize=11];']
     if tensor.grad_fn is None:
         # A leaf, or a tensor autograd does not track: no graph behind it, just the tensor.
-        what = "a leaf" if tensor.requires_grad else "requires_grad=False"
-        text = f"{label}\n(no grad_fn: {what})"
-        lines += [f"    t [label={_quoted(text)}, {ROOT_STYLE}];", "}"]
-        return "\n".join(lines) + "\n"
+        return AutogradGraph(label, untracked="a leaf" if tensor.requires_grad else "requires_grad=False")
     nodes, edges = _walk(tensor.grad_fn)
-    lines.append(f"    t [label={_quoted(label)}, {ROOT_STYLE}];")
-    for number, node in enumerate(nodes):
-        text, style = _node_label(node, names)
-        lines.append(f"    n{number} [label={_quoted(text)}, {style}];")
-    lines.append("    t -> n0;")
-    lines += [f"    n{parent} -> n{child};" for parent, child in edges]
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return AutogradGraph(label, tuple(_node(node, names) for node in nodes), tuple(edges))

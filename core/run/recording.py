@@ -25,7 +25,7 @@ from core.lesson.results import (
     rows_array,
     trajectory_table,
 )
-from core.run.graph import graph_dot
+from core.run.graph import autograd_graph
 
 FACT_ITERATIONS = 3  # the tensor facts and graphs are recorded for this many first iterations, and
 MILESTONES = (10, 100, 1_000, 10_000, 100_000)  # at these and the last: bounded, yet the step-through finds them
@@ -126,14 +126,14 @@ class Watcher:
 
     def record_loss_graph(self, i, loss) -> None:
         """The graph behind the loss, after backward."""
-        self.graphs.append(GraphSnapshot(i, "loss", graph_dot(loss, self.names, "loss")))
+        self.graphs.append(GraphSnapshot(i, "loss", autograd_graph(loss, self.names, "loss")))
 
     def record_parameter_graphs(self, i, m, b) -> None:
         """The graph behind a parameter that the update turned into a non-leaf."""
         for name, tensor in (("m", m), ("b", b)):
             if tensor.grad_fn is not None:
                 label = f"{name} after the update"
-                self.graphs.append(GraphSnapshot(i, name, graph_dot(tensor, self.names, label)))
+                self.graphs.append(GraphSnapshot(i, name, autograd_graph(tensor, self.names, label)))
 
     def collect_warnings(self, iteration: int) -> None:
         """The warnings caught since the last collection, as emitted during ``iteration``."""

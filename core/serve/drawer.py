@@ -25,12 +25,12 @@ DRAWER_NICENESS = 10
 def serve(connection: Connection) -> None:
     """Import the charts once, then draw each call sent, until the server closes the socket."""
     from core import charts
-    from core.charts.spec import drawn
+    from core.charts.spec import draw
     from core.lesson.data import load_builtin
 
     if hasattr(os, "nice"):  # POSIX
         os.nice(DRAWER_NICENESS)
-    drawn(charts.fit_chart, (load_builtin("solution"), []), {})  # warm: Altair's schema, the first conversion
+    draw(charts.fit_chart, (load_builtin("solution"), []), {})  # warm: Altair's schema, the first conversion
     connection.send(("ready", os.getpid()))
     while True:
         try:
@@ -38,7 +38,7 @@ def serve(connection: Connection) -> None:
         except EOFError:  # the server is gone
             return
         try:
-            connection.send(("drawn", drawn(chart, args, options)))
+            connection.send(("drawn", draw(chart, args, options)))
         except ConnectionError:  # the server is gone (it closed the socket mid-call)
             return
         except Exception:  # the chart function raised: the server draws it itself, and sees why

@@ -8,7 +8,7 @@ cached clicks p95 2.2 to 2.9 s, against 0.36 s with no new runs). So charts are 
 drawing processes (``core.serve.drawer``), below the server's priority, and the server only sends the
 call and reads back the spec.
 
-``DrawingPool.draw(chart, args, options)`` returns what ``spec.drawn`` returns in-process, the
+``DrawingPool.draw(chart, args, options)`` returns what ``spec.draw`` returns in-process, the
 same spec: the pickled call is drawn by the same functions. While no drawing process is ready
 (the first seconds of a server), or if one fails or takes too long, the server draws it itself.
 """
@@ -20,7 +20,7 @@ import concurrent.futures
 import threading
 from collections.abc import Callable
 
-from core.charts.spec import Drawn, drawn
+from core.charts.spec import Drawn, draw
 from core.serve.processes import Child, WorkerPool, cores, count_setting
 
 DRAWERS_VARIABLE = "DRAFTS_DRAWERS"  # environment: drawing processes (default: one per four cores)
@@ -88,7 +88,7 @@ class DrawingPool:
         return self.pool is not None and any(drawer.ready.is_set() for drawer in self.pool.workers)
 
     def draw(self, chart: Callable, args: tuple, options: dict, timeout: float = DRAW_TIMEOUT_S) -> Drawn:
-        """``spec.drawn(chart, args, options)``: in a drawing process if one is ready, else here."""
+        """``spec.draw(chart, args, options)``: in a drawing process if one is ready, else here."""
         if self.pool is not None and self.ready():
             call = _Call(chart, args, options)
             self.pool.submit(call, first=False)
@@ -100,7 +100,7 @@ class DrawingPool:
                 self._count("away")
                 return result
         self._count("here")
-        return drawn(chart, args, options)
+        return draw(chart, args, options)
 
     def _count(self, where: str) -> None:
         with self._lock:

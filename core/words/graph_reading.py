@@ -1,6 +1,6 @@
-"""What a recorded autograd graph says, in words: read from its DOT text, never assumed.
+"""What a recorded autograd graph says, in words: read from its nodes and edges, never assumed.
 
-The engine records the graph behind the loss (``core.run.graph.graph_dot``) at a few iterations.
+The engine records the graph behind the loss (``core.run.graph.autograd_graph``) at a few iterations.
 Its leaves are named after the run's starting tensors ("leaf m"), so a graph that reaches a
 starting leaf through operations of earlier updates shows it: the ``m`` the loop uses is no
 longer that leaf, and ``backward()`` fills the leaf's ``.grad`` instead of ``m.grad``.
@@ -8,40 +8,32 @@ longer that leaf, and ``backward()`` fills the leaf's ``.grad`` instead of ``m.g
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from core.lesson.graph import AutogradGraph
 from core.lesson.results import GraphSnapshot, RunResult
 
-_NODE = re.compile(r'^\s*(\w+) \[label="((?:[^"\\]|\\.)*)"', re.MULTILINE)
-_EDGE = re.compile(r"^\s*(\w+) -> (\w+);", re.MULTILINE)
 FORWARD_PRODUCT = "MulBackward0"  # the forward pass's m*x: below it, the path to m's leaf
 
 
-def _parsed(dot: str) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The graph's node labels by node name, and each node's children."""
-    labels = {name: label.replace("\\n", "\n") for name, label in _NODE.findall(dot)}
-    children: dict[str, list[str]] = {}
-    for parent, child in _EDGE.findall(dot):
-        children.setdefault(parent, []).append(child)
-    return labels, children
-
-
-def path_to_leaf(dot: str, leaf: str = "m") -> list[str] | None:
+def path_to_leaf(graph: AutogradGraph, leaf: str = "m") -> list[str] | None:
     """The operations from the graph's root down to the starting leaf ``leaf`` (None if it is not in the graph)."""
-    labels, children = _parsed(dot)
-    target = next((name for name, label in labels.items() if label.startswith(f"leaf {leaf}\n")), None)
+    target = next((place for place, node in enumerate(graph.nodes) if node.leaf == leaf), None)
+    if target is None:
+        return None
+    children = graph.children()
 
-    def walk(node: str, seen: frozenset[str]) -> list[str] | None:
+    def walk(node: int, seen: frozenset[int]) -> list[int] | None:
+        """The places from ``node`` down to the target, ``node`` first; None when no path avoids ``seen``."""
         if node == target:
-            return []
+            return [node]
         for child in children.get(node, []):
             if child not in seen and (rest := walk(child, seen | {child})) is not None:
-                return [labels.get(child, child), *rest]
+                return [node, *rest]
         return None
 
-    path = walk("t", frozenset({"t"})) if target else None
-    return None if path is None else path[:-1]  # the leaf's own AccumulateGrad box left out
+    path = walk(0, frozenset({0}))  # from the tensor's grad_fn, the graph's root
+    return None if path is None else [graph.nodes[place].kind for place in path[:-1]]  # the leaf's box left out
 
 
 def reaches_back(result: RunResult, iteration: int, leaf: str = "m") -> str | None:
@@ -51,7 +43,7 @@ def reaches_back(result: RunResult, iteration: int, leaf: str = "m") -> str | No
     recorded after that iteration's ``backward()``.
     """
     loss = next((g for g in result.graphs if g.iteration == iteration and g.what == "loss"), None)
-    path = None if loss is None else path_to_leaf(loss.dot, leaf)
+    path = None if loss is None else path_to_leaf(loss.graph, leaf)
     if path is None or FORWARD_PRODUCT not in path:
         return None
     earlier = path[path.index(FORWARD_PRODUCT) + 1 :]
@@ -81,7 +73,7 @@ def sameness(graphs: Sequence[GraphSnapshot]) -> str:
     losses = [g for g in graphs if g.what == "loss"]
     if len(losses) < 2:
         return ""
-    if all(g.dot == losses[0].dot for g in losses):
+    if all(g.graph == losses[0].graph for g in losses):
         return "All of them are the same graph: each iteration builds it afresh from the same leaves."
-    changed = next(g for g in losses if g.dot != losses[0].dot)
+    changed = next(g for g in losses if g.graph != losses[0].graph)
     return f"They are not all the same: iteration {changed.iteration:,}'s differs from iteration 0's."

@@ -17,7 +17,7 @@ from core.lesson.drafts import Loss
 from core.lesson.results import RunResult, Statement, Status
 from core.measure import verdict
 from core.measure.verdict import Verdict
-from core.words import explain
+from core.words import tensors
 
 RUNS_CLEANLY = "It runs without an error"
 
@@ -70,7 +70,7 @@ def still_a_leaf(result: RunResult) -> Question:
     """Whether ``m`` is still a leaf after the first update, from the facts recorded after it."""
     after = next(f for f in result.facts if f.iteration == 0 and f.moment == "after update")
     answer = "Yes, still a leaf" if after.m.is_leaf else "No, no longer a leaf"
-    why = f"After the update, torch reported `m.is_leaf` = {after.m.is_leaf}: `m` is {explain.kind_of(after.m)}."
+    why = f"After the update, torch reported `m.is_leaf` = {after.m.is_leaf}: `m` is {tensors.kind_of(after.m)}."
     prompt = "After this update, is `m` still a leaf tensor?"
     return Question("still_leaf", prompt, ("Yes, still a leaf", "No, no longer a leaf"), answer, why)
 
