@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from core import ROOT
-from core.code import bugs, diagnosis, link, source
+from core.code import bugs, link, source
 from core.lesson.data import load_builtin
 from core.lesson.drafts import LESSON_DRAFTS
 from core.measure.verdict import Verdict
@@ -205,7 +205,8 @@ def test_a_draft_runs_exactly_as_the_engine_runs_the_solution():
 
     ran = engine.run(SOLUTION)
     assert record.final == (ran.outcome.final_m, ran.outcome.final_b)
-    assert np.array_equal(np.asarray(record.rows)[:, 1:], ran.trajectory[["m", "b", "m_grad", "b_grad", "loss"]].to_numpy())
+    columns = ["m", "b", "m_grad", "b_grad", "loss"]
+    assert np.array_equal(np.asarray(record.rows)[:, 1:], ran.trajectory[columns].to_numpy())
 
 
 def test_the_verdict_of_a_configured_bug_is_the_labs(service):
@@ -242,7 +243,8 @@ HOSTILE = {
     "generator frame": "g = (i for i in range(3))\nf = g.gi_frame",
     "class": "class A:\n    pass",
     "optimizer state": "import torch\no = torch.optim.SGD([torch.ones(1, requires_grad=True)], lr=1)\no.state_dict()",
-    "grad_fn variable": "import torch\nm = torch.ones(1, requires_grad=True)\n(m*2).grad_fn.next_functions[0][0].variable",
+    "grad_fn variable": "import torch\nm = torch.ones(1, requires_grad=True)\n"
+    "(m*2).grad_fn.next_functions[0][0].variable",
     "hook name": "lesson_records_a_row(1, 2, 3)",
 }
 

@@ -227,7 +227,7 @@ def seen(result: RunResult, data: Dataset) -> Verdict:
     return Verdict.ELSEWHERE if run.flat() else Verdict.OSCILLATING
 
 
-def measure_by_line(result: RunResult, best: Line, data: Dataset) -> Measured:
+def measure_by_line(result: RunResult, best: FittedLine, data: Dataset) -> Measured:
     """``measure`` with each iteration's loss the RMSE of its (m, b) on the data, not the loss the loop
     recorded: a learner's loss may not be the RMSE it says it is (a target of the wrong shape)."""
     trajectory, outcome = result.trajectory, result.outcome
