@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import streamlit as st
 
@@ -58,7 +58,7 @@ def page(title: str, icon: str, heading: str, introduction: str, *, upload_here:
 def setup(title: str, icon: str) -> None:
     """Page title, icon, and a wide layout for charts side by side."""
     # A projector wants all its width for the lesson: presenter mode opens with the sidebar folded.
-    sidebar = "collapsed" if presenter_asked() else "auto"
+    sidebar: Literal["collapsed", "auto"] = "collapsed" if presenter_asked() else "auto"
     st.set_page_config(
         page_title=f"{title} · Gradient Descent Drafts", page_icon=icon, layout="wide", initial_sidebar_state=sidebar
     )
@@ -96,7 +96,7 @@ def sidebar() -> Dataset:
     key = st.sidebar.selectbox(
         "Dataset",
         options=list(options),
-        format_func=options.get,
+        format_func=options.__getitem__,  # every option is a key of options
         key=DATASET,
         bind="query-params",
         persist_state="session",

@@ -169,5 +169,8 @@ def _drop(key: str) -> None:
     except StreamlitAPIException:
         # Bound to a widget earlier in this session (a link opened by going back in the browser's
         # history): Streamlit's own removal of a bad value, which st.query_params refuses to do.
-        with get_script_run_ctx().session_state.query_params() as params:
+        ctx = get_script_run_ctx()
+        if ctx is None:  # not in a script run: no session whose URL could be mended, so the refusal stands
+            raise
+        with ctx.session_state.query_params() as params:
             params.remove_param(key)
