@@ -114,7 +114,7 @@ KINDS: dict[str, str | Number] = {
     "compare": CHOICES,
     "cmp_log_x": SWITCH,
     "present": SWITCH,
-    # The "Why it is slow" page (pages/5_Convergence.py).
+    # The "Why it is slow" page (app_pages/5_Convergence.py).
     "cv_loss": CHOICE,
     "cv_center": SWITCH,
     "cv_iterations": Number("sweep's iterations", (100, 5_000), whole=True, widget_bounds=True),
