@@ -7,7 +7,7 @@ import pytest
 
 from tests.test_pages import code_blocks, open_page, texts
 
-PAGE = "pages/5_Convergence.py"
+PAGE = "app_pages/5_Convergence.py"
 
 
 @pytest.fixture(scope="module")

@@ -364,7 +364,7 @@ def open_draft_page(**query):
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
     for name, value in query.items():
         at.query_params[name] = value
-    at.switch_page("pages/6_Draft.py")
+    at.switch_page("app_pages/6_Draft.py")
     return at.run()
 
 

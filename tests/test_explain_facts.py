@@ -286,7 +286,7 @@ def test_the_home_pages_bug_list():
     in_place = result_of(outside)
     assert _raised_at(in_place, 0, "update") and in_place.facts[-1].m.is_leaf
     assert result_of(outside.with_changes(update=Update.DATA)).outcome.status == Status.FINISHED
-    home = (ROOT / "streamlit_app.py").read_text()
+    home = (ROOT / "app_pages" / "0_Home.py").read_text()
     assert "written in place, PyTorch refuses it at the first update; through `.data`, it works" in home
 
 

@@ -33,14 +33,13 @@ def heading(*args, **kwargs):
 
 st.title = heading
 app = AppTest.from_file("streamlit_app.py", default_timeout=60)
-if PAGE != "streamlit_app.py":
-    app.switch_page(PAGE)
+app.switch_page(PAGE)
 app.run()
 print(json.dumps(seen))
 """
 
 
-@pytest.mark.parametrize("script", [script for script, _, _ in PAGES])
+@pytest.mark.parametrize("script", [page.script for page in PAGES])
 def test_the_heading_comes_before_any_heavy_import(script):
     probe = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(HEAVY), script],

@@ -37,7 +37,7 @@ def quick(key: str, value: str) -> bool:
 @given(query=st.dictionaries(st.sampled_from(LAB_KEYS), VALUES, min_size=1, max_size=3))
 def test_any_lab_link_opens_the_lab(query):
     assume(all(quick(key, value) for key, value in query.items()))
-    at = open_page("pages/2_Lab.py", **{"iterations": "200", **query})
+    at = open_page("app_pages/2_Lab.py", **{"iterations": "200", **query})
     assert not at.exception
     assert at.title
 
@@ -47,13 +47,13 @@ def test_any_lab_link_opens_the_lab(query):
 def test_any_compare_link_opens_compare(query):
     assume(all(quick(key, value) for key, value in query.items()))
     base = {"compare": ["Draft 4 (solution)", "custom"], "c_iterations": "200"}
-    at = open_page("pages/3_Compare.py", **{**base, **query})
+    at = open_page("app_pages/3_Compare.py", **{**base, **query})
     assert not at.exception
     assert at.title
 
 
 @SLOW
-@given(value=VALUES, page=st.sampled_from(["streamlit_app.py", "pages/1_Lesson.py", "pages/4_Data.py"]))
+@given(value=VALUES, page=st.sampled_from(["app_pages/0_Home.py", "app_pages/1_Lesson.py", "app_pages/4_Data.py"]))
 def test_any_dataset_or_presenter_link_opens_the_other_pages(value, page):
     for key in ("dataset", "present"):
         at = open_page(page, **{key: value})

@@ -13,18 +13,25 @@ from core.charts import HEIGHT
 from core.measure.verdict import Verdict
 from ui.chart_view import PRESENTER_FONTS, PRESENTER_SCALE
 
-PAGES = ["streamlit_app.py", "pages/1_Lesson.py", "pages/2_Lab.py", "pages/3_Compare.py", "pages/4_Data.py"]
+PAGES = [
+    "app_pages/0_Home.py",
+    "app_pages/1_Lesson.py",
+    "app_pages/2_Lab.py",
+    "app_pages/3_Compare.py",
+    "app_pages/4_Data.py",
+]
 TIMEOUT = 120  # a first 10,000-iteration run takes seconds on a shared 2-core machine
 
 
 def open_page(page: str, **query: str | list[str]) -> AppTest:
-    """A fresh session on ``page``, opened with the given URL query parameters."""
+    """A fresh session on ``page``, opened with the given URL query parameters.
+
+    The app is run from its entry point, whose st.navigation runs the page (as a browser's URL would).
+    """
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
     for name, value in query.items():
         at.query_params[name] = value
-    if page != "streamlit_app.py":
-        at.switch_page(page)
-    return at.run()
+    return at.switch_page(page).run()
 
 
 def texts(elements) -> str:
@@ -43,7 +50,7 @@ def test_every_page_runs_without_exception(page):
 
 
 def test_lab_opens_on_the_solution():
-    at = open_page("pages/2_Lab.py", view="Printed output")
+    at = open_page("app_pages/2_Lab.py", view="Printed output")
     assert "**Converged**: loss (RMSE)" in texts(at.success)
     assert "(m, b) = (-0.7550320029258728, 11.24125862121582)" in code_blocks(at)
     assert "iteration 0: (m, b) = (0.0, 0.0), (m.grad, b.grad) = (-6.635, -0.917), loss = 5.659" in code_blocks(at)
@@ -51,7 +58,7 @@ def test_lab_opens_on_the_solution():
 
 
 def test_update_outside_no_grad_by_reassignment_raises_torchs_type_error_at_iteration_1():
-    at = open_page("pages/2_Lab.py", iterations="50")
+    at = open_page("app_pages/2_Lab.py", iterations="50")
     at.toggle(key="no_grad").set_value(False)
     at.radio(key="update").set_value("reassign").run()
     assert "TypeError" in texts(at.error) and "iteration 1" in texts(at.error)
@@ -62,20 +69,20 @@ def test_update_outside_no_grad_by_reassignment_raises_torchs_type_error_at_iter
 
 
 def test_in_place_update_outside_no_grad_raises_at_the_first_update():
-    at = open_page("pages/2_Lab.py", iterations="50")
+    at = open_page("app_pages/2_Lab.py", iterations="50")
     at.toggle(key="no_grad").set_value(False).run()
     assert "**RuntimeError raised** at iteration 0" in texts(at.error)
     assert "a leaf Variable that requires grad is being used in an in-place operation." in code_blocks(at)
 
 
 def test_reassignment_inside_no_grad_fails_at_the_next_backward():
-    at = open_page("pages/2_Lab.py", iterations="50")
+    at = open_page("app_pages/2_Lab.py", iterations="50")
     at.radio(key="update").set_value("reassign").run()
     assert "raised** at iteration 1, in `loss.backward()`" in texts(at.error)
 
 
 def test_gradients_not_zeroed_finish_but_m_swings():
-    at = open_page("pages/2_Lab.py")
+    at = open_page("app_pages/2_Lab.py")
     at.toggle(key="zero_grad").set_value(False).run()
     # Not green: the loop never settles, and the outcome line says so first.
     assert not at.success and not at.error and "**Oscillating, never settling**" in texts(at.warning)
@@ -84,7 +91,7 @@ def test_gradients_not_zeroed_finish_but_m_swings():
 
 
 def test_one_step_stops_after_one_iteration():
-    at = open_page("pages/2_Lab.py")
+    at = open_page("app_pages/2_Lab.py")
     at.toggle(key="loop").set_value(False).run()
     assert "**One step**, no loop" in texts(at.info) and "Looped for 10,000 iterations" in texts(at.info)
     assert "\nfor i in range" not in at.code[0].value
@@ -93,7 +100,7 @@ def test_one_step_stops_after_one_iteration():
 
 
 def test_draft_1s_step_says_what_its_loop_raises_and_loops_keeping_its_name():
-    at = open_page("pages/2_Lab.py")
+    at = open_page("app_pages/2_Lab.py")
     at.button(key="preset_1").click().run()
     assert "Looped, this code raises TypeError at iteration 1" in texts(at.info)
     at.button(key="loop_it").click().run()
@@ -102,7 +109,7 @@ def test_draft_1s_step_says_what_its_loop_raises_and_loops_keeping_its_name():
 
 
 def test_draft_presets_set_the_toggles():
-    at = open_page("pages/2_Lab.py")
+    at = open_page("app_pages/2_Lab.py")
     at.button(key="preset_1").click().run()
     assert at.toggle(key="no_grad").value is False
     assert at.radio(key="update").value == "reassign"
@@ -116,7 +123,7 @@ def test_draft_presets_set_the_toggles():
 
 @pytest.mark.parametrize(("key", "value", "complaint"), [("lr", 500.0, "learning rate"), ("m0", 1e6, "initial m")])
 def test_a_value_out_of_range_is_refused_and_the_last_run_stays(key, value, complaint):
-    at = open_page("pages/2_Lab.py", iterations="40")
+    at = open_page("app_pages/2_Lab.py", iterations="40")
     at.number_input(key=key).set_value(value).run()
     assert f"The {complaint} must be between" in texts(at.error)
     assert "Nothing was run for that value" in texts(at.error)
@@ -125,7 +132,7 @@ def test_a_value_out_of_range_is_refused_and_the_last_run_stays(key, value, comp
 
 
 def test_a_link_with_a_value_out_of_range_says_what_to_change_and_runs_nothing():
-    at = open_page("pages/2_Lab.py", lr="-1")
+    at = open_page("app_pages/2_Lab.py", lr="-1")
     assert not at.exception
     assert "The learning rate must be between" in texts(at.error)
     assert "change it above to run the loop" in texts(at.error)
@@ -137,7 +144,7 @@ def test_a_link_with_a_value_out_of_range_says_what_to_change_and_runs_nothing()
 
 def test_url_parameters_open_those_settings():
     query = {"no_grad": "false", "update": "data", "zero_grad": "false", "iterations": "30", "lr": "0.05"}
-    at = open_page("pages/2_Lab.py", **query)
+    at = open_page("app_pages/2_Lab.py", **query)
     assert at.toggle(key="no_grad").value is False
     assert at.radio(key="update").value == "data"
     assert at.toggle(key="zero_grad").value is False
@@ -153,7 +160,7 @@ def url_value(value: object) -> str:
 
 def test_settings_round_trip_through_the_url():
     """Widget values set by clicks, written under their keys, reopen the same view."""
-    at = open_page("pages/2_Lab.py")
+    at = open_page("app_pages/2_Lab.py")
     at.button(key="preset_3").click().run()
     at.radio(key="update").set_value("data")
     at.number_input(key="iterations").set_value(300)
@@ -161,13 +168,13 @@ def test_settings_round_trip_through_the_url():
     keys = ["no_grad", "update", "zero_grad", "loop", "iterations", "lr", "m0", "b0"]
     query = {key: url_value(at.session_state[key]) for key in keys}
     assert query["zero_grad"] == "false" and query["update"] == "data"
-    again = open_page("pages/2_Lab.py", **query)
+    again = open_page("app_pages/2_Lab.py", **query)
     assert [again.session_state[key] for key in keys] == [at.session_state[key] for key in keys]
     assert again.code[0].value == at.code[0].value and "for i in range(300):" in at.code[0].value
 
 
 def test_compare_shows_buggy_beside_fixed_by_default():
-    at = open_page("pages/3_Compare.py")
+    at = open_page("app_pages/3_Compare.py")
     table = at.dataframe[0].value
     assert table["configuration"].tolist() == ["Draft 3", "Draft 4 (solution)"]
     assert table["verdict"].tolist() == ["oscillating", "converged"]
@@ -177,7 +184,7 @@ def test_compare_shows_buggy_beside_fixed_by_default():
 
 
 def test_compare_custom_configuration_from_the_url():
-    at = open_page("pages/3_Compare.py", compare=["Draft 4 (solution)", "custom"], c_no_grad="false")
+    at = open_page("app_pages/3_Compare.py", compare=["Draft 4 (solution)", "custom"], c_no_grad="false")
     table = at.dataframe[0].value
     assert table["outcome"].tolist()[1] == "RuntimeError at iteration 0 (update)"
 
@@ -191,7 +198,7 @@ def answer_draft_1(at: AppTest, prediction: str) -> AppTest:
 
 def test_lesson_grades_draft_1_by_the_code_as_written():
     """One step runs; a learner who predicts an error hears that it comes once the step is looped."""
-    at = answer_draft_1(open_page("pages/1_Lesson.py"), Verdict.RAISED)
+    at = answer_draft_1(open_page("app_pages/1_Lesson.py"), Verdict.RAISED)
     assert not at.exception and "Not quite" not in texts(at.info)
     assert "Not as written: the code is a single step, and it runs" in texts(at.info)
     assert "the next iteration raises TypeError (at iteration 1)" in texts(at.info)
@@ -203,7 +210,7 @@ def test_lesson_grades_draft_1_by_the_code_as_written():
 
 
 def test_lesson_asks_for_predictions_before_showing_the_result():
-    at = open_page("pages/1_Lesson.py")
+    at = open_page("app_pages/1_Lesson.py")
     assert len(at.info) == 5 and not at.success and not at.error
     at.radio(key="predict_1").set_value(Verdict.ONE_STEP).run()
     assert len(at.info) == 5 and not at.error  # Draft 1's sharper questions still wait
@@ -224,7 +231,7 @@ def test_lesson_asks_for_predictions_before_showing_the_result():
 
 
 def test_lesson_check_is_scored_from_the_runs():
-    at = open_page("pages/1_Lesson.py")
+    at = open_page("app_pages/1_Lesson.py")
     at.radio(key="ask_check_safe_update").set_value("m.data = m - lr*m.grad")
     at.radio(key="ask_check_zeroing").set_value("`backward()` replaces the old gradient").run()
     assert "Score: 1 of 2" in texts(at.markdown)
@@ -246,7 +253,7 @@ def use_this_data(at: AppTest) -> AppTest:
 
 
 def test_an_uploaded_file_becomes_the_dataset_of_every_page():
-    at = open_page("pages/4_Data.py")
+    at = open_page("app_pages/4_Data.py")
     use_this_data(upload(at, "sample.csv", SAMPLE))
     assert not at.exception and not at.error
     assert at.session_state["dataset"].startswith("csv:")
@@ -254,7 +261,7 @@ def test_an_uploaded_file_becomes_the_dataset_of_every_page():
     at.query_params["dataset"] = "your data"  # the browser carries the bound choice to the next page
     # AppTest applies a bound URL value on the run after a page switch (a real browser does it
     # at once; the browser test checks that), hence the second run.
-    at.switch_page("pages/2_Lab.py").run().run()
+    at.switch_page("app_pages/2_Lab.py").run().run()
     assert not at.exception
     assert at.selectbox(key="dataset").value == at.session_state["dataset"]
     assert "**Converged**: loss (RMSE)" in texts(at.success)
@@ -268,7 +275,7 @@ def test_an_uploaded_file_becomes_the_dataset_of_every_page():
 
 
 def test_the_theme_switch_warns_of_nothing_while_the_lessons_data_is_all_there_is():
-    at = open_page("pages/2_Lab.py")
+    at = open_page("app_pages/2_Lab.py")
     assert "uploaded data" not in texts(at.sidebar.caption)
 
 
@@ -287,7 +294,7 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("name", "content", "message"), BAD_FILES, ids=[case[0] for case in BAD_FILES])
 def test_a_bad_file_is_refused_with_a_message_and_the_previous_dataset_stays(name, content, message):
-    at = open_page("pages/4_Data.py")
+    at = open_page("app_pages/4_Data.py")
     use_this_data(upload(at, "sample.csv", SAMPLE))
     active = at.session_state["dataset"]
     upload(at, name, content)
@@ -302,7 +309,7 @@ def test_a_bad_file_is_refused_with_a_message_and_the_previous_dataset_stays(nam
 
 
 def test_pasted_text_is_read_and_a_bad_paste_keeps_the_lessons_data():
-    at = open_page("pages/4_Data.py")
+    at = open_page("app_pages/4_Data.py")
     at.text_area(key="paste").set_value("x;y\n1;2\n2;4.5\n3;5.5\n")
     at.button(key="read_paste").click().run()
     assert "The pasted text: 3 rows" in texts(at.subheader).replace("\\", "")
@@ -313,7 +320,7 @@ def test_pasted_text_is_read_and_a_bad_paste_keeps_the_lessons_data():
 
 
 def test_user_text_is_shown_as_text_not_markup():
-    at = open_page("pages/4_Data.py")
+    at = open_page("app_pages/4_Data.py")
     hostile = b"<b>[x](javascript:alert(1))</b>,$y$\n1,2\n2,3\n3,5\n"
     use_this_data(upload(at, "<img src=x>.csv", hostile))
     assert not at.exception
@@ -336,7 +343,7 @@ def chart_data(at: AppTest, index: int) -> str:
 
 
 def test_the_scrubber_moves_every_view_to_iteration_k():
-    at = open_page("pages/2_Lab.py", zero_grad="false", at="7")
+    at = open_page("app_pages/2_Lab.py", zero_grad="false", at="7")
     assert at.slider(key="at").value == 7
     assert [metric.label for metric in at.metric][-5:] == ["m", "b", "m.grad", "b.grad", "loss"]
     assert "**At iteration 7**, before its update (the charts' tooltips give every digit):" in texts(at.markdown)
@@ -362,7 +369,7 @@ def test_play_frames_spend_time_early():
 
 
 def test_inside_the_tensors_shows_the_graph_and_facts_of_draft_1():
-    at = open_page("pages/2_Lab.py", view="Inside the tensors", no_grad="false", update="reassign", iterations="2")
+    at = open_page("app_pages/2_Lab.py", view="Inside the tensors", no_grad="false", update="reassign", iterations="2")
     dots = [graph.proto.spec for graph in at.get("graphviz_chart")]
     assert dots and all("AccumulateGrad" in dot for dot in dots)
     assert any("SubBackward0" in dot for dot in dots)  # m after the update: a grad_fn of its own
@@ -371,7 +378,7 @@ def test_inside_the_tensors_shows_the_graph_and_facts_of_draft_1():
 
 
 def test_inside_the_tensors_says_which_iteration_its_table_shows():
-    at = open_page("pages/2_Lab.py", view="Inside the tensors", update="data", iterations="10", at="3")
+    at = open_page("app_pages/2_Lab.py", view="Inside the tensors", update="data", iterations="10", at="3")
     assert not at.exception
     assert (
         "This table shows iteration 2, the last recorded before 3: tensor facts are recorded at iterations 0, 1, 2, 9."
@@ -387,21 +394,23 @@ def test_inside_the_tensors_says_which_iteration_its_table_shows():
 
 def test_the_step_through_moves_the_graph_the_printout_and_the_nudge():
     at = open_page(
-        "pages/2_Lab.py", view="Inside the tensors", no_grad="false", update="reassign", iterations="2", at="1"
+        "app_pages/2_Lab.py", view="Inside the tensors", no_grad="false", update="reassign", iterations="2", at="1"
     )
     assert "**Iteration 1: the loss**" in texts(at.markdown)
     assert "Iteration 1's graph reaches back past this iteration's `m*x`, through `SubBackward0`" in texts(at.markdown)
-    at = open_page("pages/2_Lab.py", view="Inside the tensors", at="500")
+    at = open_page("app_pages/2_Lab.py", view="Inside the tensors", at="500")
     assert "Iteration 100's graph, the last recorded before 500" in texts(at.caption)
-    at = open_page("pages/2_Lab.py", view="Printed output", at="500")
+    at = open_page("app_pages/2_Lab.py", view="Printed output", at="500")
     assert "... (iterations 0 to 495 printed too, not shown here)" in code_blocks(at)
-    at = open_page("pages/2_Lab.py", view="Accumulation", zero_grad="false", at="100", nudge="true", nudge_by="1e-05")
+    at = open_page(
+        "app_pages/2_Lab.py", view="Accumulation", zero_grad="false", at="100", nudge="true", nudge_by="1e-05"
+    )
     assert not at.exception and at.number_input(key="nudge_by").value == 1e-05
     assert "At iteration 100 the run and its twin are" in texts(at.markdown)
 
 
 def test_accumulation_view_splits_the_gradient():
-    at = open_page("pages/2_Lab.py", view="Accumulation", zero_grad="false", at="1")
+    at = open_page("app_pages/2_Lab.py", view="Accumulation", zero_grad="false", at="1")
     shown = texts(at.markdown)
     assert "= carried over -6.63531 + fresh -5.85496" in shown  # the solution's first two gradients
     assert "momentum" in shown
@@ -410,7 +419,7 @@ def test_accumulation_view_splits_the_gradient():
 
 
 def test_the_sgd_draft_ends_where_the_solution_does():
-    at = open_page("pages/2_Lab.py", view="Printed output")
+    at = open_page("app_pages/2_Lab.py", view="Printed output")
     at.button(key="preset_sgd").click().run()
     assert at.toggle(key="optimizer").value is True
     assert "optimizer.step()" in at.code[0].value
@@ -418,8 +427,8 @@ def test_the_sgd_draft_ends_where_the_solution_does():
 
 
 def test_presenter_mode_hides_explanations_and_enlarges():
-    plain_view = open_page("pages/2_Lab.py")
-    presented = open_page("pages/2_Lab.py", present="true")
+    plain_view = open_page("app_pages/2_Lab.py")
+    presented = open_page("app_pages/2_Lab.py", present="true")
     assert presented.toggle(key="present").value is True
     intro = "Switch a bug on or off and see at once"
     assert intro in texts(plain_view.markdown) and intro not in texts(presented.markdown)
@@ -440,14 +449,14 @@ def test_presenter_mode_hides_explanations_and_enlarges():
 
 
 def test_compare_draws_every_path_on_one_landscape():
-    at = open_page("pages/3_Compare.py")
+    at = open_page("app_pages/3_Compare.py")
     landscape = chart_specs(at)[-1]
     assert "Draft 3" in landscape and "Draft 4 (solution)" in landscape and "minimum" in landscape
 
 
 def test_a_new_run_keeps_each_charts_spec_and_sends_only_new_data():
     """The browser then swaps the data into the charts on the page instead of building them anew."""
-    at = open_page("pages/2_Lab.py", iterations="200")
+    at = open_page("app_pages/2_Lab.py", iterations="200")
     before = at.get("vega_lite_chart")
     at.toggle(key="zero_grad").set_value(False).run()
     at.button(key="step_forward").click().run()  # the scrubber moves too
@@ -467,10 +476,10 @@ def test_a_new_run_keeps_each_charts_spec_and_sends_only_new_data():
 @pytest.mark.parametrize(
     ("page", "query", "key"),
     [
-        ("pages/2_Lab.py", {}, "save_charts"),
-        ("pages/2_Lab.py", {"view": "Loss landscape"}, "save_landscape"),
-        ("pages/2_Lab.py", {"view": "Accumulation", "zero_grad": "false"}, "save_accumulation_charts"),
-        ("pages/3_Compare.py", {}, "save_compare_charts"),
+        ("app_pages/2_Lab.py", {}, "save_charts"),
+        ("app_pages/2_Lab.py", {"view": "Loss landscape"}, "save_landscape"),
+        ("app_pages/2_Lab.py", {"view": "Accumulation", "zero_grad": "false"}, "save_accumulation_charts"),
+        ("app_pages/3_Compare.py", {}, "save_compare_charts"),
     ],
 )
 def test_every_view_of_charts_offers_to_save_them(page, query, key):
@@ -480,7 +489,7 @@ def test_every_view_of_charts_offers_to_save_them(page, query, key):
 
 
 def test_the_labs_loss_and_centring_run_through_the_engine_and_the_code():
-    at = open_page("pages/2_Lab.py", loss="mse", center="true", iterations="1000", view="Printed output")
+    at = open_page("app_pages/2_Lab.py", loss="mse", center="true", iterations="1000", view="Printed output")
     assert not at.exception
     code = at.code[0].value
     assert "torch.mean((yhat - y)**2)" in code and "sqrt" not in code.split("for i in")[1].split("\n")[2]

@@ -524,7 +524,7 @@ def data_page_with(name: str, content: bytes):
     """The Data page after uploading ``content`` as ``name`` and pressing "Use this data"."""
     from tests.test_pages import open_page, upload, use_this_data
 
-    return use_this_data(upload(open_page("pages/4_Data.py"), name, content))
+    return use_this_data(upload(open_page("app_pages/4_Data.py"), name, content))
 
 
 def test_after_use_this_data_the_page_shows_the_least_squares_line_and_a_way_into_the_lab():
@@ -548,7 +548,7 @@ def test_a_wrapped_header_and_a_hostile_file_name_are_shown_as_text_on_every_pag
     assert "\n\n    " not in shown  # no code block: the name is on one line
     assert '"title": "Hours studied"' in at.get("vega_lite_chart")[-1].proto.spec
     at.query_params["dataset"] = "your data"
-    at.switch_page("streamlit_app.py").run().run()
+    at.switch_page("app_pages/0_Home.py").run().run()
     assert not at.exception
     home = " ".join(str(element.value) for element in at.markdown)
     assert "\\[click\\]\\(javascript\\:alert\\(1\\)\\) \\*\\*bold\\*\\*" in home and "](javascript" not in home

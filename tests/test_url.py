@@ -43,13 +43,13 @@ def bound_widgets(at) -> dict[str, tuple[str, object]]:
 def test_the_table_names_every_bound_widget_with_its_kind():
     found = {}
     for page, query in [
-        ("pages/2_Lab.py", {}),
-        ("pages/2_Lab.py", {"view": "Printed output"}),
-        ("pages/2_Lab.py", {"view": "Accumulation", "zero_grad": "false", "nudge": "true"}),
-        ("pages/2_Lab.py", {"optimizer": "true"}),  # the optimizer's choice shows with torch.optim only
-        ("pages/3_Compare.py", {"compare": ["Draft 4 (solution)", "custom"]}),
-        ("pages/3_Compare.py", {"compare": ["Draft 4 (solution)", "custom"], "c_optimizer": "true"}),
-        ("pages/5_Convergence.py", {"cv_iterations": "100"}),
+        ("app_pages/2_Lab.py", {}),
+        ("app_pages/2_Lab.py", {"view": "Printed output"}),
+        ("app_pages/2_Lab.py", {"view": "Accumulation", "zero_grad": "false", "nudge": "true"}),
+        ("app_pages/2_Lab.py", {"optimizer": "true"}),  # the optimizer's choice shows with torch.optim only
+        ("app_pages/3_Compare.py", {"compare": ["Draft 4 (solution)", "custom"]}),
+        ("app_pages/3_Compare.py", {"compare": ["Draft 4 (solution)", "custom"], "c_optimizer": "true"}),
+        ("app_pages/5_Convergence.py", {"cv_iterations": "100"}),
     ]:
         found |= bound_widgets(open_page(page, **query))
     assert set(found) == set(url.KINDS)
@@ -105,14 +105,14 @@ def test_good_values_choices_and_unknown_parameters_are_left_alone(key, text):
 # --- through the pages ------------------------------------------------------------------------
 
 LINKS = [  # the links, and more of their kind
-    ("pages/2_Lab.py", {"iterations": "inf"}, "The iterations must be a whole number between 1 and 100,000"),
-    ("pages/2_Lab.py", {"iterations": "1e400"}, "'1e400' is not"),
-    ("pages/2_Lab.py", {"iterations": "9" * 100_000}, "'99999999999999999999999999999…' is not"),
-    ("pages/2_Lab.py", {"iterations": "1.5"}, "'1.5' is not"),
-    ("pages/2_Lab.py", {"lr": "1e400"}, "The learning rate must be a number between 1e-06 and 100"),
-    ("pages/2_Lab.py", {"first": "inf", "view": "Printed output"}, "The number of iterations to print"),
-    ("pages/2_Lab.py", {"at": "1e400"}, "The iteration to show must be"),
-    ("pages/3_Compare.py", {"compare": ["Draft 4 (solution)", "custom"], "c_iterations": "inf"}, "'inf' is not"),
+    ("app_pages/2_Lab.py", {"iterations": "inf"}, "The iterations must be a whole number between 1 and 100,000"),
+    ("app_pages/2_Lab.py", {"iterations": "1e400"}, "'1e400' is not"),
+    ("app_pages/2_Lab.py", {"iterations": "9" * 100_000}, "'99999999999999999999999999999…' is not"),
+    ("app_pages/2_Lab.py", {"iterations": "1.5"}, "'1.5' is not"),
+    ("app_pages/2_Lab.py", {"lr": "1e400"}, "The learning rate must be a number between 1e-06 and 100"),
+    ("app_pages/2_Lab.py", {"first": "inf", "view": "Printed output"}, "The number of iterations to print"),
+    ("app_pages/2_Lab.py", {"at": "1e400"}, "The iteration to show must be"),
+    ("app_pages/3_Compare.py", {"compare": ["Draft 4 (solution)", "custom"], "c_iterations": "inf"}, "'inf' is not"),
 ]
 
 
@@ -132,19 +132,21 @@ def test_a_hostile_link_opens_the_page_with_a_message_and_the_default(page, quer
 
 
 def test_an_empty_view_is_the_default_view():
-    at = open_page("pages/2_Lab.py", view="")
+    at = open_page("app_pages/2_Lab.py", view="")
     assert at.session_state["view"] == "Charts" and len(at.get("vega_lite_chart")) >= 2
 
 
 def test_a_value_out_of_the_loops_range_still_gets_the_loops_own_message():
-    at = open_page("pages/2_Lab.py", lr="1e-320")
+    at = open_page("app_pages/2_Lab.py", lr="1e-320")
     assert "The learning rate must be between" in texts(at.error) and "Nothing was run" in texts(at.error)
 
 
 # --- data a link names that is not here --------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", ["streamlit_app.py", "pages/2_Lab.py", "pages/3_Compare.py", "pages/1_Lesson.py"])
+@pytest.mark.parametrize(
+    "page", ["app_pages/0_Home.py", "app_pages/2_Lab.py", "app_pages/3_Compare.py", "app_pages/1_Lesson.py"]
+)
 def test_a_link_to_data_not_loaded_says_so_and_shows_nothing_else(page):
     at = open_page(page, dataset="your data", iterations="300")
     assert not at.exception
@@ -153,12 +155,12 @@ def test_a_link_to_data_not_loaded_says_so_and_shows_nothing_else(page):
     assert [link.proto.page for link in at.get("page_link") if link.proto.label == "Upload your data again"] == ["Data"]
     at.button(key="data_gone_builtin").click().run()
     assert "not loaded" not in shown(at) and not at.exception
-    if page == "pages/2_Lab.py":
+    if page == "app_pages/2_Lab.py":
         assert "for i in range(300):" in at.code[0].value  # the link's other settings, on the lesson's data
 
 
 def test_the_data_page_says_so_and_offers_the_upload_right_there():
-    at = open_page("pages/4_Data.py", dataset="someone else's data")
+    at = open_page("app_pages/4_Data.py", dataset="someone else's data")
     assert "asked for “someone else's data”: data this app does not have" in shown(at)
     assert at.get("file_uploader")
     sample = (ROOT / "data" / "sample_upload.csv").read_bytes()

@@ -100,7 +100,7 @@ def cache_key(value: object) -> Hashable:
     if dataclasses.is_dataclass(value):
         fields = dataclasses.fields(value)
         return (type(value).__qualname__, *(cache_key(getattr(value, f.name)) for f in fields))
-    if callable(value):
+    if callable(value) and hasattr(value, "__qualname__"):  # a function, named where it lives (a partial is not)
         return f"{value.__module__}.{value.__qualname__}"
     raise TypeError(f"no cache key for a {type(value).__name__}: teach cache_key what a chart needs of it")
 
@@ -130,6 +130,7 @@ def save_button(specs: list[dict], key: str) -> None:
     A fragment: a click reruns only the button, which waits for the drawing to say how it went.
     """
     saving.quiet_refusals()
+    too_large: str | None
     try:
         export.check(specs)  # the size budget, before offering anything
     except export.ExportError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import streamlit as st
 
@@ -19,14 +19,25 @@ PRESENT = "present"  # widget key and URL parameter: presenter mode
 USER_DATASET = "user_dataset"  # session key: the dataset a user loaded on the Data page
 
 
+class AppPage(NamedTuple):
+    """One page of the app: its script, its name in the navigation, the URL it answers to, its icon."""
+
+    script: str
+    title: str
+    url_path: str  # "/Lab"; empty for Home, at "/"
+    icon: str
+
+
+# Every page, in the navigation's order. The URLs are the ones the pages directory gave them, so
+# every link made before (a class's bookmarks, the README's) still opens the same page.
 PAGES = [
-    ("streamlit_app.py", "Home", ":material/home:"),
-    ("pages/1_Lesson.py", "Lesson", ":material/menu_book:"),
-    ("pages/2_Lab.py", "Lab", ":material/science:"),
-    ("pages/3_Compare.py", "Compare", ":material/compare_arrows:"),
-    ("pages/4_Data.py", "Your data", ":material/upload_file:"),
-    ("pages/5_Convergence.py", "Why it is slow", ":material/speed:"),
-    ("pages/6_Draft.py", "Your draft", ":material/edit_note:"),
+    AppPage("app_pages/0_Home.py", "Home", "", ":material/home:"),
+    AppPage("app_pages/1_Lesson.py", "Lesson", "Lesson", ":material/menu_book:"),
+    AppPage("app_pages/2_Lab.py", "Lab", "Lab", ":material/science:"),
+    AppPage("app_pages/3_Compare.py", "Compare", "Compare", ":material/compare_arrows:"),
+    AppPage("app_pages/4_Data.py", "Your data", "Data", ":material/upload_file:"),
+    AppPage("app_pages/5_Convergence.py", "Why it is slow", "Convergence", ":material/speed:"),
+    AppPage("app_pages/6_Draft.py", "Your draft", "Draft", ":material/edit_note:"),
 ]
 
 
@@ -59,7 +70,7 @@ def page(title: str, icon: str, heading: str, introduction: str, *, upload_here:
 def setup(title: str, icon: str) -> None:
     """Page title, icon, and a wide layout for charts side by side."""
     # A projector wants all its width for the lesson: presenter mode opens with the sidebar folded.
-    sidebar = "collapsed" if presenter_asked() else "auto"
+    sidebar: Literal["collapsed", "auto"] = "collapsed" if presenter_asked() else "auto"
     st.set_page_config(
         page_title=f"{title} · Gradient Descent Drafts", page_icon=icon, layout="wide", initial_sidebar_state=sidebar
     )
@@ -83,9 +94,6 @@ def sidebar() -> Dataset:
     """The shared sidebar; returns the dataset every page fits on."""
     from core.lesson.data import DEFAULT_DATASET  # numpy: after the page's heading is out
 
-    for path, label, icon in PAGES:
-        st.sidebar.page_link(path, label=label, icon=icon)
-    st.sidebar.divider()
     options = dataset_options()
     # Read before the list is made: Streamlit drops a name it does not offer from the URL unseen.
     named = st.query_params.get(DATASET, "")
@@ -97,7 +105,7 @@ def sidebar() -> Dataset:
     key = st.sidebar.selectbox(
         "Dataset",
         options=list(options),
-        format_func=options.get,
+        format_func=options.__getitem__,  # every option is a key of options
         key=DATASET,
         bind="query-params",
         persist_state="session",
@@ -114,7 +122,7 @@ def sidebar() -> Dataset:
     )
     if presenting():
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)  # our own constant style sheet, never user text
-    theme.theme_choice([script for script, _, _ in PAGES], holds_upload=USER_DATASET in st.session_state)
+    theme.theme_choice([page.url_path for page in PAGES], holds_upload=USER_DATASET in st.session_state)
     return dataset
 
 
@@ -140,7 +148,7 @@ def data_gone_notice(named: str, *, stop: bool) -> None:
             f"{whose}. Nothing is shown in its place, so no result on other data passes for a result on yours."
         )
         choices = st.container(horizontal=True, vertical_alignment="center")
-        choices.page_link("pages/4_Data.py", label="Upload your data again", icon=":material/upload_file:")
+        choices.page_link("app_pages/4_Data.py", label="Upload your data again", icon=":material/upload_file:")
         choices.button("Continue with the lesson's data", key="data_gone_builtin", on_click=data_chosen)
     if stop:
         st.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import altair as alt
 import streamlit as st
 
 from core import charts
@@ -71,7 +72,7 @@ def outcome_details(result: RunResult, data: Dataset) -> None:
         st.code(warning.message, language=None, wrap_lines=True)
     if len(outcome.warnings) > 3:
         st.caption(f"... and {len(outcome.warnings) - 3} more warnings.")
-    if outcome.status == Status.RAISED:
+    if outcome.status == Status.RAISED and outcome.error is not None:  # a raised run always carries its error
         st.markdown("PyTorch's message, verbatim:")
         st.code(f"{outcome.error.type}: {outcome.error.message}", language=None, wrap_lines=True)
     elif outcome.status == Status.FINISHED:
@@ -82,11 +83,14 @@ def outcome_details(result: RunResult, data: Dataset) -> None:
 def final_metrics(result: RunResult, best) -> None:
     """Final m, b and loss (after the last update), each with its distance from the least-squares optimum."""
     outcome, config = result.outcome, result.config
+    final_loss = verdict.final_loss(result)
+    if final_loss is None:  # the engine gives every finished run its final loss: only those are measured here
+        raise ValueError(f"a {outcome.status} run without a final loss has no final metrics")
     columns = st.columns(3)
     for column, name, value, optimum in zip(
         columns,
         ("m", "b", config.loss.label),
-        (outcome.final_m, outcome.final_b, verdict.final_loss(result)),
+        (outcome.final_m, outcome.final_b, final_loss),
         (best.m, best.b, verdict.own_loss(config, best.rmse)),
         strict=True,
     ):
@@ -112,7 +116,7 @@ def printed_iterations(result: RunResult, count: int, through: int | None = None
     st.code("\n".join(report_lines(result, count, through=through)), language=None, wrap_lines=True)
 
 
-ChartCall = tuple[Callable[..., object], tuple, dict]  # a chart function, its arguments and its options
+ChartCall = tuple[Callable[..., alt.TopLevelMixin], tuple, dict]  # a chart function, its arguments and its options
 
 
 def grid_charts(

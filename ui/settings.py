@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import Enum
+from typing import Literal, TypedDict
 
 import streamlit as st
 
 from core.lesson.drafts import (
     DRAFTS,
+    ITERATIONS_RANGE,
     LESSON_DRAFTS,
     SOLUTION,
     Algorithm,
@@ -21,10 +23,23 @@ from core.lesson.drafts import (
     LoopConfig,
     Loss,
     Update,
+    check_range,
     matching_draft,
 )
 
-BOUND = {"bind": "query-params", "persist_state": "session"}
+
+class Bound(TypedDict):
+    """The keyword arguments that bind a widget to the URL and keep it across page switches.
+
+    A TypedDict, not a dict[str, str]: each widget's signature types these two keywords as
+    literals, and only a TypedDict lets ``**BOUND`` say which value goes to which keyword.
+    """
+
+    bind: Literal["query-params"]
+    persist_state: Literal["page", "session"]
+
+
+BOUND: Bound = {"bind": "query-params", "persist_state": "session"}
 OPTIMIZER_NOTE = " With the optimizer, optimizer.step() does the update instead."
 
 
@@ -83,7 +98,7 @@ class SettingsForm:
         stepped = matching_draft(current.with_changes(iterations=1)) if current is not None and not active else None
         if active:
             words = f"**{LESSON_DRAFTS[active].title}**"
-        elif stepped and current.loops:
+        elif stepped and current is not None and current.loops:
             words = f"**{LESSON_DRAFTS[stepped].label}, looped** ({current.iterations:,} iterations)"
         else:
             words = "a **custom** mix, not one of the lesson's drafts"
@@ -181,20 +196,22 @@ class SettingsForm:
         state = st.session_state
         value = lambda name, default: state.get(self.key(name), default)  # noqa: E731
         loop = value("loop", True)
+        # Update, Loss and Algorithm are looked up by value, which mypy checks against the members'
+        # __new__ (python/mypy#10573): hence the three ignores.
         try:
             config = LoopConfig(
                 optimizer=bool(value("optimizer", SOLUTION.optimizer)),
                 no_grad=bool(value("no_grad", SOLUTION.no_grad)),
-                update=Update(value("update", SOLUTION.update.value)),
+                update=Update(value("update", SOLUTION.update.value)),  # type: ignore[call-arg]
                 zero_grad=bool(value("zero_grad", SOLUTION.zero_grad)),
-                iterations=_whole(value("iterations", SOLUTION.iterations)) if loop else 1,
+                iterations=_iterations(value("iterations", SOLUTION.iterations)) if loop else 1,
                 lr=float(value("lr", SOLUTION.lr)),
                 m0=float(value("m0", SOLUTION.m0)),
                 b0=float(value("b0", SOLUTION.b0)),
                 dataset=dataset,
-                loss=Loss(value("loss", SOLUTION.loss.value)),
+                loss=Loss(value("loss", SOLUTION.loss.value)),  # type: ignore[call-arg]
                 center=bool(value("center", SOLUTION.center)),
-                algorithm=Algorithm(value("algorithm", SOLUTION.algorithm.value)),
+                algorithm=Algorithm(value("algorithm", SOLUTION.algorithm.value)),  # type: ignore[call-arg]
             )
         except ConfigError as error:
             return Settings(config=None, problem=str(error))
@@ -225,3 +242,11 @@ def lab_query(config: LoopConfig) -> dict[str, str]:
 def _whole(value: float) -> int | float:
     """An integral float as an int; anything else as it is, for LoopConfig to refuse."""
     return int(value) if float(value).is_integer() else value
+
+
+def _iterations(value: float) -> int:
+    """The Iterations box's value as LoopConfig's int; a fraction, an infinity or NaN refused in its own words."""
+    whole = _whole(value)
+    if isinstance(whole, float):
+        check_range("iterations", whole, ITERATIONS_RANGE, integer=True)  # raises: a float here is never whole
+    return int(whole)

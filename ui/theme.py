@@ -11,7 +11,6 @@ entry for every page and reloads once. The choice is a URL parameter like any se
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
 
 import streamlit as st
 
@@ -61,14 +60,8 @@ MARK_JS = """
 """
 
 
-def url_name(script: str) -> str:
-    """How a page's URL ends, from its script: Streamlit drops the number and the suffix ("pages/2_Lab.py": "Lab")."""
-    path = PurePosixPath(script)
-    return path.stem.split("_", 1)[-1] if path.parent.name == "pages" else ""
-
-
-def theme_choice(scripts: list[str], *, holds_upload: bool = False) -> str:
-    """The sidebar's Theme choice (System, Light or Dark), applied to every page of ``scripts``; returns it.
+def theme_choice(url_paths: list[str], *, holds_upload: bool = False) -> str:
+    """The sidebar's Theme choice (System, Light or Dark), applied to every page at ``url_paths``; returns it.
 
     ``holds_upload``: this session holds the user's own data, which a reload does not keep: said
     before the choice is made, not after.
@@ -93,6 +86,6 @@ def theme_choice(scripts: list[str], *, holds_upload: bool = False) -> str:
             "Changing the theme reloads the page, and a reload does not keep your uploaded data: "
             "you would upload it again."
         )
-    script = APPLY_JS % {"wanted": json.dumps(choice), "pages": json.dumps([url_name(script) for script in scripts])}
+    script = APPLY_JS % {"wanted": json.dumps(choice), "pages": json.dumps(url_paths)}
     st.sidebar.html(f"<script>{script}{MARK_JS}</script>", unsafe_allow_javascript=True)  # our own constant script
     return choice

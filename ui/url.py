@@ -114,7 +114,7 @@ KINDS: dict[str, str | Number] = {
     "compare": CHOICES,
     "cmp_log_x": SWITCH,
     "present": SWITCH,
-    # The "Why it is slow" page (pages/5_Convergence.py).
+    # The "Why it is slow" page (app_pages/5_Convergence.py).
     "cv_loss": CHOICE,
     "cv_center": SWITCH,
     "cv_iterations": Number("sweep's iterations", (100, 5_000), whole=True, widget_bounds=True),
@@ -169,5 +169,8 @@ def _drop(key: str) -> None:
     except StreamlitAPIException:
         # Bound to a widget earlier in this session (a link opened by going back in the browser's
         # history): Streamlit's own removal of a bad value, which st.query_params refuses to do.
-        with get_script_run_ctx().session_state.query_params() as params:
+        ctx = get_script_run_ctx()
+        if ctx is None:  # not in a script run: no session whose URL could be mended, so the refusal stands
+            raise
+        with ctx.session_state.query_params() as params:
             params.remove_param(key)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts
-from core.code import script
+from core.code import script, source
 from core.lesson.data import BUILTIN_DATASETS, Dataset
 from core.lesson.drafts import LoopConfig
 from core.lesson.results import RunResult, TensorFacts
@@ -223,3 +223,18 @@ def trajectory_download(result: RunResult) -> None:
         icon=":material/table:",
         key="download_trajectory",
     )
+
+
+def edit_link(config: LoopConfig) -> None:
+    """A link to the Your draft page with this code in its editor, to change it by hand."""
+    from core.code import link
+
+    packed = link.encode(source.render(config))
+    if packed is not None:
+        st.page_link(
+            "app_pages/6_Draft.py",
+            label="Edit this code yourself",
+            icon=":material/edit_note:",
+            query_params={"draft": packed},
+            help="Opens this code in the Your draft page's editor: change it, run it, and see which bug it has.",
+        )

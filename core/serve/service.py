@@ -61,7 +61,8 @@ class RunService:
         """
         job = self._running[config] = Job(config, data)
         job.kept = prepared
-        job.add_done_callback(self._keep)
+        # Future's callbacks are typed for any Future; this one is only ever handed this job, so it closes over it.
+        job.add_done_callback(lambda _done: self._keep(job))
         self.pool.submit(job, first=not prepared)
         return job
 

@@ -45,7 +45,7 @@ def assert_healthy(app: AppPage) -> None:
 
 def sidebar_link(app: AppPage, page: str) -> dict:
     """Switch pages through the sidebar, as a user does: the session (and an upload) stays."""
-    link = app.page.locator(f'[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href$="{page}"]').first
+    link = app.page.locator(f'[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"][href$="{page}"]').first
     return app.act(link.click)
 
 

@@ -101,7 +101,7 @@ def draft_section(draft: Draft) -> None:
         st.markdown("**And a second iteration?** The same code, looped twice:")
         panels.outcome_panel(looped, data)
     st.page_link(
-        "pages/2_Lab.py",
+        "app_pages/2_Lab.py",
         label=f"Open {draft.label} in the Lab",
         icon=":material/science:",
         query_params=lab_query(config),
@@ -160,4 +160,4 @@ understanding_check()
 st.divider()
 
 st.markdown("Try every combination of these bugs yourself in the Lab.")
-st.page_link("pages/2_Lab.py", label="Open the Lab", icon=":material/science:")
+st.page_link("app_pages/2_Lab.py", label="Open the Lab", icon=":material/science:")

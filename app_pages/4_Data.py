@@ -104,7 +104,7 @@ def fitted_line(data: Dataset) -> None:
         f"The least-squares line: m = {best.m:.4g}, b = {best.b:.4g} (RMSE {best.rmse:.4g}). "
         "It is where gradient descent should end up."
     )
-    st.page_link("pages/2_Lab.py", label="Fit it by gradient descent in the Lab", icon=":material/science:")
+    st.page_link("app_pages/2_Lab.py", label="Fit it by gradient descent in the Lab", icon=":material/science:")
 
 
 st.markdown(

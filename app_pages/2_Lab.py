@@ -67,6 +67,7 @@ with controls:
     with st.container(horizontal=True, gap="small"):
         views.script_download(config, data, int(st.session_state.get(FIRST, 5)))
         views.notebook_download(config, data, int(st.session_state.get(FIRST, 5)))
+    views.edit_link(config)
 
 
 def draw_live(partial) -> None:
