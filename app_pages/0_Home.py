@@ -55,8 +55,13 @@ DESCRIPTIONS = {
     "Compare": "Buggy and fixed drafts on the same axes.",
     "Your data": "Upload or paste a CSV file and fit your own line.",
     "Why it is slow": "Learning rate, conditioning and optimizers: why 10,000 iterations.",
+    "Your draft": "Write the loop yourself, run it safely, and see which bug it has.",
 }
-for column, page in zip(st.columns(len(DESCRIPTIONS)), layout.PAGES[1:], strict=True):
-    with column:
-        st.page_link(page.script, label=page.title, icon=page.icon)
-        st.caption(DESCRIPTIONS[page.title])
+PER_ROW = 3  # two rows of three: six links side by side would squeeze each caption into a sliver
+linked = layout.PAGES[1:]
+assert len(linked) == len(DESCRIPTIONS), "each page needs its description on Home"
+for first in range(0, len(linked), PER_ROW):
+    for column, page in zip(st.columns(PER_ROW), linked[first : first + PER_ROW], strict=False):
+        with column:
+            st.page_link(page.script, label=page.title, icon=page.icon)
+            st.caption(DESCRIPTIONS[page.title])
