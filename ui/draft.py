@@ -29,6 +29,7 @@ DRAFT = "draft"  # URL parameter: a draft carried in a link (core.code.link)
 START = "draft_start"  # widget key: the draft to start from
 CHECKED = "draft_checked"  # session: {(code, dataset key): Checked}, this session's checked drafts
 SUBMITTED = "draft_submitted"  # session: the code last run from the editor
+RUNNING = "draft_running"  # session: {(code, dataset key): (thread, answer box, rows)}, checks under way
 KEPT = 6  # drafts a session keeps checked
 
 
@@ -110,14 +111,12 @@ def checked(code: str, data: Dataset, live, progress) -> Checked:
     key = (code, data.key)
     if key in kept:
         return kept[key]
-    rows: list[list[float]] = []
-    box: dict[str, Checked] = {}
-
-    def work() -> None:
-        box["checked"] = check(code, data, sandboxes(), on_rows=lambda seen: rows.__setitem__(slice(None), seen))
-
-    worker = threading.Thread(target=work, name="draft check", daemon=True)
-    worker.start()
+    # A check under way survives the script being interrupted (a click while it runs): the next run
+    # of the page follows it instead of starting a second sandbox for the same draft.
+    running: dict = st.session_state.setdefault(RUNNING, {})
+    if key not in running:
+        running[key] = _start_check(code, data)
+    worker, box, rows = running[key]
     started, drawn = time.monotonic(), 0
     while worker.is_alive():
         worker.join(FRAME_SECONDS)
@@ -132,10 +131,27 @@ def checked(code: str, data: Dataset, live, progress) -> Checked:
             with live.container():
                 panels.chart_grid([("your draft", _running(rows))], data, log_x=True, saving=False)
     progress.empty()
+    running.pop(key, None)
     kept[key] = box["checked"]
     while len(kept) > KEPT:
         kept.pop(next(iter(kept)))
     return kept[key]
+
+
+def _start_check(code: str, data: Dataset) -> tuple[threading.Thread, dict[str, Checked], list[list[float]]]:
+    """A check of ``code`` started in a thread of the server: the thread, where its answer goes, its rows so far."""
+    rows: list[list[float]] = []
+    box: dict[str, Checked] = {}
+
+    def work() -> None:
+        try:
+            box["checked"] = check(code, data, sandboxes(), on_rows=lambda seen: rows.__setitem__(slice(None), seen))
+        except Exception as error:  # a fault of ours, not the draft's: said in the page, never a traceback
+            box["checked"] = Checked(f"The sandbox failed ({type(error).__name__}); nothing you wrote was lost.")
+
+    worker = threading.Thread(target=work, name="draft check", daemon=True)
+    worker.start()
+    return worker, box, rows
 
 
 def _running(rows: list[list[float]]) -> RunResult:
