@@ -20,7 +20,7 @@ import numpy as np
 
 from core.code import bugs
 from core.code.reading import Reading
-from core.lesson.data import Dataset
+from core.lesson.data import Dataset, rmse
 from core.lesson.drafts import LoopConfig
 from core.lesson.results import LessonError, Outcome, RunResult, Statement, Status, rows_array, trajectory_table
 from core.measure import verdict as verdicts
@@ -103,12 +103,6 @@ def config_of(reading: Reading, keys: tuple[str, ...]) -> LoopConfig:
     return config
 
 
-def rmse(m: float, b: float, data: Dataset) -> float:
-    """The RMSE of the line (m, b) on the data, as the Lab reports a final loss."""
-    x, y = np.asarray(data.x, dtype=np.float64), np.asarray(data.y, dtype=np.float64)
-    return float(np.sqrt(np.mean((m * x + b - y) ** 2)))
-
-
 def result_of(record: dict, config: LoopConfig) -> RunResult:
     """The draft's record as a run the Lab's charts draw (the trajectory and the outcome)."""
     rows = record["rows"]
@@ -142,7 +136,7 @@ def finished_result(record: dict, config: LoopConfig, data: Dataset) -> RunResul
     if result.outcome.status is not Status.FINISHED:
         return result
     outcome = result.outcome
-    final = rmse(outcome.final_m, outcome.final_b, data)
+    final = rmse(data, outcome.final_m, outcome.final_b)
     return dataclasses.replace(result, outcome=dataclasses.replace(outcome, final_loss=final))
 
 
